@@ -101,12 +101,28 @@ public record ComputeDevice(Type type, int index) {
 
     /** A new libtorch device handle; the caller owns it. */
     public Device torchDevice() {
-        return new Device(isCuda() ? DeviceType.CUDA : DeviceType.CPU, (byte) index);
+        // libtorch's CPU device has no index (-1); "cpu:0" would not equal tensors' "cpu".
+        return isCuda()
+                ? new Device(DeviceType.CUDA, (byte) index)
+                : new Device(DeviceType.CPU, (byte) -1);
     }
 
     /** New tensor options for this device and dtype; the caller owns them. */
     public TensorOptions options(DType dtype) {
         return new TensorOptions(dtype.scalarType()).device(new DeviceOptional(torchDevice()));
+    }
+
+    /**
+     * A new random generator on this device, seeded; the caller owns it. Sampling ops need a
+     * generator on the device of their input.
+     */
+    public org.bytedeco.pytorch.Generator newGenerator(long seed) {
+        org.bytedeco.pytorch.Generator g =
+                isCuda()
+                        ? org.bytedeco.pytorch.global.torch_cuda.make_generator_cuda((byte) index)
+                        : torch.make_generator_cpu();
+        g.set_current_seed(seed);
+        return g;
     }
 
     /** Blocks until queued work on this device has finished (no-op on the CPU). */

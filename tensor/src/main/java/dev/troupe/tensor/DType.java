@@ -35,6 +35,11 @@ public enum DType {
         return safetensorsName;
     }
 
+    /** Whether two libtorch scalar types are the same (see {@link #fromScalarType}). */
+    public static boolean same(ScalarType a, ScalarType b) {
+        return a.value == b.value;
+    }
+
     public ScalarType scalarType() {
         return scalarType;
     }
@@ -62,10 +67,13 @@ public enum DType {
                 "unknown dtype '" + name + "' (valid: " + validNames() + ")");
     }
 
-    /** The dtype of a libtorch scalar type. */
+    /**
+     * The dtype of a libtorch scalar type. JavaCPP makes a fresh enum object for each value it
+     * returns from native code, so scalar types are compared by {@code value}, never by identity.
+     */
     public static DType fromScalarType(ScalarType type) {
         for (DType d : values()) {
-            if (d.scalarType == type) {
+            if (d.scalarType.value == type.value) {
                 return d;
             }
         }

@@ -34,10 +34,12 @@ import org.bytedeco.pytorch.global.torch;
  * 8-byte little-endian header length, a JSON header, then the raw tensor bytes.
  *
  * <p>Written by hand because the format is small and no maintained Java library maps it into
- * libtorch memory without a copy. Tensors are memory-mapped copy-on-write ({@link
- * FileChannel.MapMode#PRIVATE}): loading costs no extra copy, and an in-place write to a loaded
- * weight changes only this process's pages, never the file. Every header field is validated at
- * {@link #open}, so a bad file fails there, naming itself and the problem.
+ * libtorch memory without a copy. Tensors are memory-mapped read-only: loading costs no extra copy,
+ * and the pages are the OS page cache's, shared by every process that maps the file. A loaded
+ * tensor must therefore never be written in place (that would fault); copy it first ({@code
+ * clone()}, or any dtype/device conversion) if it is to change. (Copy-on-write mapping would need
+ * the file opened for writing, which read-only checkpoint mounts refuse.) Every header field is
+ * validated at {@link #open}, so a bad file fails there, naming itself and the problem.
  */
 public final class SafetensorsFile implements TensorSource {
 
@@ -344,7 +346,7 @@ public final class SafetensorsFile implements TensorSource {
                 return readCopy(e, options);
             }
             MappedByteBuffer mapped =
-                    channel.map(FileChannel.MapMode.PRIVATE, e.dataStartBytes(), e.lengthBytes());
+                    channel.map(FileChannel.MapMode.READ_ONLY, e.dataStartBytes(), e.lengthBytes());
             BytePointer data = new BytePointer(mapped);
             LIVE_MAPPINGS.put(data.address(), mapped);
             Tensor t = torch.from_blob(data, e.shape(), RELEASE, options, new DeviceOptional());

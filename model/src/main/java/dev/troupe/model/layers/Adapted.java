@@ -1,0 +1,67 @@
+package dev.troupe.model.layers;
+
+import dev.troupe.model.lora.LoraWeights;
+import dev.troupe.tensor.DType;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Linear maps with an optional LoRA update, computed as PEFT computes them: {@code y = x W^T + b +
+ * scaling * B(A(dropout(x)))}, the base and the low-rank path kept apart so gradients reach only
+ * {@code A} and {@code B}.
+ */
+public final class Adapted {
+    private Adapted() {}
+
+    /**
+     * @param x (..., in)
+     * @param base frozen weight
+     * @param lora the update, or null
+     * @param training whether LoRA dropout is active
+     * @return (..., out)
+     */
+    public static Tensor linear(Tensor x, Linear base, LoraWeights lora, boolean training) {
+        Tensor y = Ops.linear(x, base);
+        if (lora == null) {
+            return y;
+        }
+        return addInDtypeOf(y, lowRank(x, lora.a(), lora.b(), lora, training));
+    }
+
+    /** {@code y + delta} computed in the promoted dtype, then cast back to y's (PEFT's order). */
+    private static Tensor addInDtypeOf(Tensor y, Tensor delta) {
+        Tensor sum = y.add(delta);
+        return DType.same(sum.scalar_type(), y.scalar_type()) ? sum : sum.to(y.scalar_type());
+    }
+
+    /**
+     * One expert's slice of a stacked experts parameter with its LoRA update.
+     *
+     * @param x (n, in) the tokens routed to expert {@code e}
+     * @param stacked (E, out, in)
+     */
+    public static Tensor expertLinear(
+            Tensor x, Tensor stacked, int e, LoraWeights lora, boolean training) {
+        Tensor y = torch.linear(x, stacked.select(0, e));
+        if (lora == null) {
+            return y;
+        }
+        long experts = lora.numExperts();
+        long r = lora.rank();
+        Tensor aE = lora.a().view(experts, r, lora.a().size(1)).select(0, e); // (r, in)
+        Tensor bE = lora.b().view(lora.b().size(0), r, experts).select(2, e); // (out, r)
+        return addInDtypeOf(y, lowRank(x, aE, bE, lora, training));
+    }
+
+    private static Tensor lowRank(
+            Tensor x, Tensor a, Tensor b, LoraWeights lora, boolean training) {
+        Tensor in = x;
+        if (training && lora.dropout() > 0) {
+            in = torch.dropout(x, lora.dropout(), true);
+        }
+        if (!DType.same(in.scalar_type(), a.scalar_type())) {
+            in = in.to(a.scalar_type());
+        }
+        return Ops.mul(torch.linear(torch.linear(in, a), b), lora.scaling());
+    }
+}

@@ -1,0 +1,59 @@
+package dev.troupe.model.layers;
+
+import dev.troupe.model.config.DecoderSpec;
+import dev.troupe.model.lora.LoraLookup;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Multi-head self-attention with grouped-query heads, optional q/k RMSNorm (Qwen3), RoPE, and a KV
+ * cache: {@code softmax(q k^T / sqrt(d) + mask) v} per head, through libtorch's fused scaled
+ * dot-product attention.
+ */
+public final class Attention {
+    private Attention() {}
+
+    /**
+     * @param x (B, T, hidden) normed input
+     * @param cosSin RoPE tables for the T positions, each (B, T, head_dim)
+     * @param mask (B, 1, T, S) bool, S = past + T
+     * @param cache the layer's KV cache, or null (then S = T)
+     * @return (B, T, hidden)
+     */
+    public static Tensor forward(
+            Tensor x,
+            LayerWeights w,
+            DecoderSpec spec,
+            int layer,
+            Tensor[] cosSin,
+            Tensor mask,
+            KvCache cache,
+            LoraLookup lora,
+            boolean training) {
+        long b = x.size(0);
+        long t = x.size(1);
+        int d = spec.headDim();
+        Tensor q =
+                Adapted.linear(x, w.q(), lora.get(layer, Projection.Q), training).view(b, t, -1, d);
+        Tensor k =
+                Adapted.linear(x, w.k(), lora.get(layer, Projection.K), training).view(b, t, -1, d);
+        Tensor v =
+                Adapted.linear(x, w.v(), lora.get(layer, Projection.V), training).view(b, t, -1, d);
+        if (w.qNorm() != null) {
+            q = RmsNorm.apply(q, w.qNorm(), spec.rmsNormEps());
+            k = RmsNorm.apply(k, w.kNorm(), spec.rmsNormEps());
+        }
+        q = RotaryEmbedding.apply(q.transpose(1, 2), cosSin[0], cosSin[1]);
+        k = RotaryEmbedding.apply(k.transpose(1, 2), cosSin[0], cosSin[1]);
+        v = v.transpose(1, 2);
+        if (cache != null) {
+            Tensor[] kv = cache.write(layer, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        Tensor o =
+                Ops.attention(
+                        q, k, v, mask, 1.0 / Math.sqrt(d), spec.numHeads() != spec.numKvHeads());
+        o = o.transpose(1, 2).reshape(b, t, -1);
+        return Adapted.linear(o, w.o(), lora.get(layer, Projection.O), training);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.troupe.model.layers;
+
+import dev.troupe.model.config.HiddenAct;
+import dev.troupe.model.lora.LoraLookup;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/** The gated MLP {@code down(act(gate(x)) * up(x))} and the activations. */
+public final class Mlp {
+    private Mlp() {}
+
+    /**
+     * @param x (..., hidden)
+     * @param gate which projections to look LoRA up under: {@link Projection#GATE} or {@link
+     *     Projection#SHARED_GATE} (and the matching UP/DOWN)
+     */
+    public static Tensor forward(
+            Tensor x,
+            DenseMlpWeights w,
+            HiddenAct act,
+            int layer,
+            Projection gate,
+            LoraLookup lora,
+            boolean training) {
+        Projection up = gate == Projection.GATE ? Projection.UP : Projection.SHARED_UP;
+        Projection down = gate == Projection.GATE ? Projection.DOWN : Projection.SHARED_DOWN;
+        Tensor g = Adapted.linear(x, w.gate(), lora.get(layer, gate), training);
+        Tensor u = Adapted.linear(x, w.up(), lora.get(layer, up), training);
+        return Adapted.linear(activate(g, act).mul(u), w.down(), lora.get(layer, down), training);
+    }
+
+    public static Tensor activate(Tensor x, HiddenAct act) {
+        return switch (act) {
+            case SILU -> torch.silu(x);
+            case GELU -> torch.gelu(x);
+            case GELU_TANH -> torch.gelu(x, "tanh");
+            case RELU -> torch.relu(x);
+        };
+    }
+}
