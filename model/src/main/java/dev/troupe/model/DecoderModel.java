@@ -78,6 +78,29 @@ public final class DecoderModel implements AutoCloseable {
         this.rope = new RotaryEmbedding(spec.rope(), spec.headDim(), device);
     }
 
+    private DecoderModel(
+            DecoderSpec spec,
+            ComputeDevice device,
+            DType dtype,
+            Tensor embed,
+            LayerWeights[] layers,
+            Tensor finalNorm,
+            Linear lmHead,
+            List<Tensor> ownedWeights,
+            List<String> unusedCheckpointKeys,
+            RotaryEmbedding rope) {
+        this.spec = spec;
+        this.device = device;
+        this.dtype = dtype;
+        this.embed = embed;
+        this.layers = layers.clone();
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+        this.ownedWeights = List.copyOf(ownedWeights);
+        this.unusedCheckpointKeys = List.copyOf(unusedCheckpointKeys);
+        this.rope = rope;
+    }
+
     public DecoderSpec spec() {
         return spec;
     }
@@ -89,6 +112,15 @@ public final class DecoderModel implements AutoCloseable {
     /** The dtype of weights and activations. */
     public DType dtype() {
         return dtype;
+    }
+
+    /** The same model reporting these unused checkpoint keys (weights are shared, not copied). */
+    DecoderModel withUnusedCheckpointKeys(List<String> unused) {
+        if (unused.isEmpty()) {
+            return this;
+        }
+        return new DecoderModel(
+                spec, device, dtype, embed, layers, finalNorm, lmHead, ownedWeights, unused, rope);
     }
 
     /** Checkpoint tensors that no part of the architecture uses (empty for a clean checkpoint). */

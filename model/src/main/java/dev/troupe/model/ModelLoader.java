@@ -39,16 +39,26 @@ import org.bytedeco.pytorch.global.torch;
  * tensor named.
  */
 public final class ModelLoader {
-    private final TensorSource source;
-    private final Path folder;
+    /** Where weights come from: a checkpoint on disk, or (for new models) a random initialiser. */
+    public interface WeightProvider {
+        /** Whether an optional tensor is present. */
+        boolean has(String name);
+
+        /**
+         * The tensor of this name, checked to have this shape; owned by the current scope.
+         *
+         * @throws CheckpointException when it is missing or does not fit
+         */
+        Tensor get(String name, long... shape);
+    }
+
+    private final WeightProvider source;
     private final ComputeDevice device;
     private final DType dtype;
-    private final Set<String> used = new LinkedHashSet<>();
     private final List<Tensor> owned = new ArrayList<>();
 
-    private ModelLoader(TensorSource source, Path folder, ComputeDevice device, DType dtype) {
+    private ModelLoader(WeightProvider source, ComputeDevice device, DType dtype) {
         this.source = source;
-        this.folder = folder;
         this.device = device;
         this.dtype = dtype;
     }
@@ -68,9 +78,21 @@ public final class ModelLoader {
                     "compute dtype must be floating point, got " + dtype);
         }
         DecoderSpec spec = Architectures.readSpec(folder);
-        try (SafetensorsCheckpoint source = SafetensorsCheckpoint.open(folder);
-                PointerScope scope = new PointerScope()) {
-            ModelLoader loader = new ModelLoader(source, folder, device, dtype);
+        try (SafetensorsCheckpoint source = SafetensorsCheckpoint.open(folder)) {
+            CheckpointWeights weights = new CheckpointWeights(source, folder);
+            DecoderModel model = build(spec, weights, device, dtype);
+            return model.withUnusedCheckpointKeys(weights.unused());
+        }
+    }
+
+    /**
+     * A model of this architecture with weights from {@code provider}, converted to the device and
+     * dtype.
+     */
+    public static DecoderModel build(
+            DecoderSpec spec, WeightProvider provider, ComputeDevice device, DType dtype) {
+        try (PointerScope scope = new PointerScope()) {
+            ModelLoader loader = new ModelLoader(provider, device, dtype);
             try {
                 return loader.build(spec);
             } catch (RuntimeException e) {
@@ -118,20 +140,12 @@ public final class ModelLoader {
         Linear lmHead;
         if (spec.tieWordEmbeddings()) {
             // transformers ties lm_head to the embedding; a stored lm_head.weight is not used.
-            if (source.contains("lm_head.weight")) {
-                used.add("lm_head.weight");
-            }
+            source.has("lm_head.weight");
             lmHead = new Linear(embed, null);
         } else {
             lmHead = new Linear(take("lm_head.weight", spec.vocabSize(), h), null);
         }
-        List<String> unused = new ArrayList<>();
-        for (String name : source.names()) {
-            if (!used.contains(name)) {
-                unused.add(name);
-            }
-        }
-        return new DecoderModel(spec, device, dtype, embed, layers, norm, lmHead, owned, unused);
+        return new DecoderModel(spec, device, dtype, embed, layers, norm, lmHead, owned, List.of());
     }
 
     private DenseMlpWeights mlp(String prefix, long hidden, long inter, boolean bias) {
@@ -152,7 +166,7 @@ public final class ModelLoader {
         Tensor gateUp;
         Tensor down;
         String fusedBlock = p + "mlp.";
-        if (source.contains(fusedBlock + "experts.gate_up_proj")) {
+        if (source.has(fusedBlock + "experts.gate_up_proj")) {
             // transformers 5 layout, saved with save_original_format=False.
             router = take(fusedBlock + "gate.weight", e, h);
             gateUp = take(fusedBlock + "experts.gate_up_proj", e, 2 * inter, h);
@@ -207,33 +221,72 @@ public final class ModelLoader {
         return t;
     }
 
-    /** A checked weight as stored (mapped, on the CPU), owned by the current scope. */
+    /** A checked weight as provided, owned by the current scope. */
     private Tensor raw(String name, long... shape) {
-        if (!source.contains(name)) {
-            throw new CheckpointException(
-                    folder,
-                    "missing tensor '"
-                            + name
-                            + "' (config.json describes this checkpoint as a model the weights do"
-                            + " not match)");
+        return source.get(name, shape);
+    }
+
+    /** Weights from a safetensors checkpoint: mapped, checked against the expected shapes. */
+    static final class CheckpointWeights implements WeightProvider {
+        private final TensorSource source;
+        private final Path folder;
+        private final Set<String> used = new LinkedHashSet<>();
+
+        CheckpointWeights(TensorSource source, Path folder) {
+            this.source = source;
+            this.folder = folder;
         }
-        TensorEntry entry = source.entry(name);
-        if (!entry.dtype().isFloatingPoint()) {
-            throw new CheckpointException(
-                    entry.file(),
-                    "tensor '" + name + "' has dtype " + entry.dtype() + ", expected a float type");
+
+        @Override
+        public boolean has(String name) {
+            boolean present = source.contains(name);
+            if (present) {
+                used.add(name);
+            }
+            return present;
         }
-        if (!Arrays.equals(entry.shape(), shape)) {
-            throw new CheckpointException(
-                    entry.file(),
-                    "tensor '"
-                            + name
-                            + "' has shape "
-                            + Arrays.toString(entry.shape())
-                            + " but config.json implies "
-                            + Arrays.toString(shape));
+
+        @Override
+        public Tensor get(String name, long... shape) {
+            if (!source.contains(name)) {
+                throw new CheckpointException(
+                        folder,
+                        "missing tensor '"
+                                + name
+                                + "' (config.json describes a model these weights do not match)");
+            }
+            TensorEntry entry = source.entry(name);
+            if (!entry.dtype().isFloatingPoint()) {
+                throw new CheckpointException(
+                        entry.file(),
+                        "tensor '"
+                                + name
+                                + "' has dtype "
+                                + entry.dtype()
+                                + ", expected a float type");
+            }
+            if (!Arrays.equals(entry.shape(), shape)) {
+                throw new CheckpointException(
+                        entry.file(),
+                        "tensor '"
+                                + name
+                                + "' has shape "
+                                + Arrays.toString(entry.shape())
+                                + " but config.json implies "
+                                + Arrays.toString(shape));
+            }
+            used.add(name);
+            return source.load(name);
         }
-        used.add(name);
-        return source.load(name);
+
+        List<String> unused() {
+            List<String> out = new ArrayList<>();
+            for (String n : source.names()) {
+                if (!used.contains(n)) {
+                    out.add(n);
+                }
+            }
+            return out;
+        }
     }
 }

@@ -78,6 +78,15 @@ public final class Architectures {
         } catch (IOException e) {
             throw new ModelConfigException(file, "cannot read: " + e.getMessage(), e);
         }
+        return specOf(root, file);
+    }
+
+    /**
+     * The spec of a parsed {@code config.json}; {@code file} names it in errors.
+     *
+     * @throws ModelConfigException as {@link #readSpec}
+     */
+    public static DecoderSpec specOf(JsonNode root, Path file) {
         if (root == null || !root.isObject()) {
             throw new ModelConfigException(file, "not a JSON object");
         }
