@@ -74,6 +74,10 @@ public record ComputeDevice(Type type, int index) {
                     throw new IllegalArgumentException(
                             "bad device '" + spec + "': the index after 'cuda:' must be a number");
                 }
+                if (idx < 0) {
+                    throw new IllegalArgumentException(
+                            "bad device '" + spec + "': the index after 'cuda:' must be >= 0");
+                }
             }
             int count = cudaDeviceCount();
             if (idx >= count) {

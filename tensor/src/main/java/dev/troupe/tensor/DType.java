@@ -81,11 +81,16 @@ public enum DType {
     }
 
     /**
-     * Parses a user-facing name: safetensors names and the torch spellings ("float32", "bfloat16",
-     * "fp16", ...).
+     * Parses a user-facing name, in any case: safetensors names ("BF16", "U8", ...) and the torch
+     * spellings, with or without "torch." ("float32", "torch.bfloat16", "fp16", "half", ...).
+     *
+     * @throws IllegalArgumentException naming the unknown name and the valid ones
      */
     public static DType parse(String name) {
         String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        if (n.startsWith("torch.")) {
+            n = n.substring("torch.".length());
+        }
         return switch (n) {
             case "float32", "fp32", "f32", "float" -> F32;
             case "float16", "fp16", "f16", "half" -> F16;
@@ -93,13 +98,17 @@ public enum DType {
             case "float64", "fp64", "f64", "double" -> F64;
             case "int64", "i64", "long" -> I64;
             case "int32", "i32", "int" -> I32;
+            case "int16", "i16", "short" -> I16;
+            case "int8", "i8" -> I8;
+            case "uint8", "u8" -> U8;
             case "bool" -> BOOL;
             default ->
                     throw new IllegalArgumentException(
                             "unknown dtype '"
                                     + name
                                     + "' (valid: float32, float16, bfloat16, float64, int64, int32,"
-                                    + " bool)");
+                                    + " int16, int8, uint8, bool, their torch.* and safetensors"
+                                    + " names)");
         };
     }
 

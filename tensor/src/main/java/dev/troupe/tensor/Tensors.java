@@ -68,6 +68,9 @@ public final class Tensors {
     public static Tensor fromFloats(float[] data, long... shape) {
         checkCount(data.length, shape);
         Tensor t = empty(ComputeDevice.CPU, DType.F32, shape);
+        if (data.length == 0) {
+            return t; // an empty tensor's data pointer is null
+        }
         try (FloatPointer p = new FloatPointer(t.data_ptr())) {
             p.capacity(data.length).put(data);
         }
@@ -78,6 +81,9 @@ public final class Tensors {
     public static Tensor fromLongs(long[] data, long... shape) {
         checkCount(data.length, shape);
         Tensor t = empty(ComputeDevice.CPU, DType.I64, shape);
+        if (data.length == 0) {
+            return t; // an empty tensor's data pointer is null
+        }
         try (LongPointer p = new LongPointer(t.data_ptr())) {
             p.capacity(data.length).put(data);
         }
@@ -100,6 +106,9 @@ public final class Tensors {
 
     /** The elements as float32, copied to the host in row-major order. */
     public static float[] toFloats(Tensor t) {
+        if (t.numel() == 0) {
+            return new float[0]; // an empty tensor's data pointer is null
+        }
         try (Tensor host = hostContiguous(t, DType.F32);
                 FloatPointer p = new FloatPointer(host.data_ptr())) {
             float[] out = new float[(int) host.numel()];
@@ -110,6 +119,9 @@ public final class Tensors {
 
     /** The elements as int64, copied to the host in row-major order. */
     public static long[] toLongs(Tensor t) {
+        if (t.numel() == 0) {
+            return new long[0];
+        }
         try (Tensor host = hostContiguous(t, DType.I64);
                 LongPointer p = new LongPointer(host.data_ptr())) {
             long[] out = new long[(int) host.numel()];
@@ -129,6 +141,9 @@ public final class Tensors {
 
     /** The raw bytes, copied to the host in row-major order, in the tensor's own dtype. */
     public static byte[] toBytes(Tensor t) {
+        if (t.numel() == 0) {
+            return new byte[0];
+        }
         try (Tensor host = hostContiguous(t, dtype(t));
                 BytePointer p = new BytePointer(host.data_ptr())) {
             byte[] out = new byte[(int) host.nbytes()];

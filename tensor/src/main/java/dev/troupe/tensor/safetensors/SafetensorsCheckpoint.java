@@ -1,6 +1,7 @@
 package dev.troupe.tensor.safetensors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -23,7 +24,8 @@ public final class SafetensorsCheckpoint implements TensorSource {
     public static final String SINGLE_FILE = "model.safetensors";
     public static final String INDEX_FILE = "model.safetensors.index.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path folder;
     private final List<SafetensorsFile> shards;
@@ -43,8 +45,12 @@ public final class SafetensorsCheckpoint implements TensorSource {
      *     malformed, a shard is missing, or the index and a shard disagree
      */
     public static SafetensorsCheckpoint open(Path folder) {
-        if (!Files.isDirectory(folder)) {
+        if (!Files.exists(folder)) {
             throw new CheckpointException(folder, "not a checkpoint folder (no such directory)");
+        }
+        if (!Files.isDirectory(folder)) {
+            throw new CheckpointException(
+                    folder, "not a checkpoint folder (a file, not a directory)");
         }
         Path index = folder.resolve(INDEX_FILE);
         if (Files.exists(index)) {
@@ -76,6 +82,8 @@ public final class SafetensorsCheckpoint implements TensorSource {
         if (weightMap == null || !weightMap.isObject()) {
             throw new CheckpointException(index, "missing object field 'weight_map'");
         }
+        // Compared as absolute paths: a relative folder such as "." has no parent to compare with.
+        Path absoluteFolder = folder.toAbsolutePath().normalize();
         Map<String, SafetensorsFile> opened = new LinkedHashMap<>();
         Map<String, SafetensorsFile> byName = new LinkedHashMap<>();
         try {
@@ -86,7 +94,10 @@ public final class SafetensorsCheckpoint implements TensorSource {
                 }
                 String shardName = e.getValue().asText();
                 Path shardPath = folder.resolve(shardName).normalize();
-                if (!shardPath.getParent().equals(folder.normalize())) {
+                // Lexical, not toRealPath(): a Hugging Face cache snapshot holds symlinks to blobs
+                // outside the folder, and those are fine.
+                if (!absoluteFolder.equals(
+                        absoluteFolder.resolve(shardName).normalize().getParent())) {
                     throw new CheckpointException(
                             index,
                             "shard '" + shardName + "' is not a file of the checkpoint folder");

@@ -1,6 +1,7 @@
 package dev.troupe.tensor.safetensors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.troupe.tensor.ComputeDevice;
@@ -46,7 +47,9 @@ public final class SafetensorsFile implements TensorSource {
     /** The reference implementation refuses headers above 100 MB; so do we. */
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Like the reference (serde_json), refuses anything but whitespace after the header object. */
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * Mappings that libtorch storages point into, keyed by address. A mapping leaves this map (and
@@ -223,21 +226,32 @@ public final class SafetensorsFile implements TensorSource {
         }
         long[] shape = new long[shapeNode.size()];
         long numel = 1;
-        for (int i = 0; i < shape.length; i++) {
-            JsonNode d = shapeNode.get(i);
-            if (!d.canConvertToExactIntegral() || d.asLong() < 0) {
-                throw new CheckpointException(
-                        file, where + "shape " + shapeNode + " has a bad dimension " + d);
+        long need;
+        try {
+            for (int i = 0; i < shape.length; i++) {
+                JsonNode d = shapeNode.get(i);
+                if (!isLong(d) || d.asLong() < 0) {
+                    throw new CheckpointException(
+                            file, where + "shape " + shapeNode + " has a bad dimension " + d);
+                }
+                shape[i] = d.asLong();
+                numel = Math.multiplyExact(numel, shape[i]);
             }
-            shape[i] = d.asLong();
-            numel = Math.multiplyExact(numel, shape[i]);
+            need = Math.multiplyExact(numel, (long) dtype.sizeBytes());
+        } catch (ArithmeticException e) {
+            throw new CheckpointException(
+                    file,
+                    where
+                            + "shape "
+                            + shapeNode
+                            + " has too many elements for a 64-bit byte count");
         }
         JsonNode offsets = node.get("data_offsets");
         if (offsets == null
                 || !offsets.isArray()
                 || offsets.size() != 2
-                || !offsets.get(0).canConvertToExactIntegral()
-                || !offsets.get(1).canConvertToExactIntegral()) {
+                || !isLong(offsets.get(0))
+                || !isLong(offsets.get(1))) {
             throw new CheckpointException(
                     file, where + "'data_offsets' must be an array of two integers");
         }
@@ -247,7 +261,6 @@ public final class SafetensorsFile implements TensorSource {
             throw new CheckpointException(
                     file, where + "data_offsets [" + begin + ", " + end + "] are not ordered");
         }
-        long need = Math.multiplyExact(numel, (long) dtype.sizeBytes());
         if (end - begin != need) {
             throw new CheckpointException(
                     file,
@@ -278,14 +291,28 @@ public final class SafetensorsFile implements TensorSource {
         return new TensorEntry(name, dtype, shape, file, dataStart + begin, need);
     }
 
+    /**
+     * A JSON integer that fits a long. Not 2.0 or 1e3 (the reference's serde rejects those), nor a
+     * big integer, which {@code asLong()} would silently wrap.
+     */
+    private static boolean isLong(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToLong();
+    }
+
     private static void checkNoOverlap(Path file, Map<String, TensorEntry> entries) {
-        List<TensorEntry> sorted = new ArrayList<>(entries.values());
+        // Empty tensors hold no bytes and may sit anywhere; skipping them keeps every pair of
+        // non-empty neighbours adjacent after sorting, so comparing neighbours finds any overlap.
+        List<TensorEntry> sorted = new ArrayList<>();
+        for (TensorEntry e : entries.values()) {
+            if (e.lengthBytes() > 0) {
+                sorted.add(e);
+            }
+        }
         sorted.sort(Comparator.comparingLong(TensorEntry::dataStartBytes));
         for (int i = 1; i < sorted.size(); i++) {
             TensorEntry prev = sorted.get(i - 1);
             TensorEntry cur = sorted.get(i);
-            if (cur.lengthBytes() > 0
-                    && prev.dataStartBytes() + prev.lengthBytes() > cur.dataStartBytes()) {
+            if (prev.dataStartBytes() + prev.lengthBytes() > cur.dataStartBytes()) {
                 throw new CheckpointException(
                         file, "tensors '" + prev.name() + "' and '" + cur.name() + "' overlap");
             }
@@ -335,9 +362,18 @@ public final class SafetensorsFile implements TensorSource {
         return e;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if this file has been closed (tensors loaded before stay valid)
+     */
     @Override
     public Tensor load(String name) {
         TensorEntry e = entry(name);
+        if (!channel.isOpen()) {
+            throw new IllegalStateException(
+                    file + ": closed; cannot load tensor '" + name + "' from it");
+        }
         try (var options = ComputeDevice.CPU.options(e.dtype())) {
             if (e.lengthBytes() == 0) {
                 return torch.empty(e.shape(), options, new MemoryFormatOptional());

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -46,9 +47,15 @@ public final class SafetensorsWriter {
             for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
                 if (e.getKey().equals("__metadata__")) {
                     throw new IllegalArgumentException(
-                            "'__metadata__' is reserved, not a tensor name");
+                            file + ": '__metadata__' is reserved, not a tensor name");
                 }
-                DType dtype = Tensors.dtype(e.getValue());
+                DType dtype;
+                try {
+                    dtype = Tensors.dtype(e.getValue());
+                } catch (IllegalArgumentException ex) {
+                    throw new IllegalArgumentException(
+                            file + ": tensor '" + e.getKey() + "': " + ex.getMessage(), ex);
+                }
                 Tensor host = Tensors.hostContiguous(e.getValue(), dtype);
                 hosts.add(host);
                 ObjectNode entry = header.putObject(e.getKey());
@@ -74,7 +81,7 @@ public final class SafetensorsWriter {
             head.flip();
             writeAtomically(file, head, hosts);
         } catch (IOException e) {
-            throw new CheckpointException(file, "cannot write: " + e.getMessage(), e);
+            throw new CheckpointException(file, "cannot write: " + describe(e), e);
         } finally {
             hosts.forEach(Tensor::close);
         }
@@ -83,6 +90,14 @@ public final class SafetensorsWriter {
     private static void writeAtomically(Path file, ByteBuffer head, List<Tensor> hosts)
             throws IOException {
         Path dir = file.toAbsolutePath().getParent();
+        Path existing = dir;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null && !Files.isDirectory(existing)) {
+            // createDirectories would say only "FileAlreadyExistsException: <existing>".
+            throw new IOException(existing + " is not a directory");
+        }
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
         try {
@@ -112,6 +127,20 @@ public final class SafetensorsWriter {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * The problem in words: many file-system exceptions carry only a path as their message, which
+     * says nothing without the exception's name.
+     */
+    private static String describe(IOException e) {
+        if (e instanceof FileSystemException f) {
+            String where =
+                    f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile());
+            String why = f.getReason() == null ? e.getClass().getSimpleName() : f.getReason();
+            return where + ": " + why;
+        }
+        return String.valueOf(e.getMessage());
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
