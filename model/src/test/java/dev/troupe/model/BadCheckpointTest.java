@@ -58,7 +58,9 @@ class BadCheckpointTest {
 
     static String loadError(Path dir) {
         RuntimeException e =
-                assertThrows(RuntimeException.class, () -> ModelLoader.load(dir, ComputeDevice.CPU, DType.F32).close());
+                assertThrows(
+                        RuntimeException.class,
+                        () -> ModelLoader.load(dir, ComputeDevice.CPU, DType.F32).close());
         assertTrue(
                 e instanceof ModelConfigException || e instanceof CheckpointException,
                 "unexpected exception type " + e);
@@ -134,9 +136,11 @@ class BadCheckpointTest {
     @Test
     void shouldRejectAMissingTensorNamingIt() throws IOException {
         Path dir = copyOf("mistral");
-        rewriteWeights(dir, "model.safetensors", w -> w.remove("model.layers.1.self_attn.k_proj.weight"));
+        rewriteWeights(
+                dir, "model.safetensors", w -> w.remove("model.layers.1.self_attn.k_proj.weight"));
         String m = loadError(dir);
-        assertTrue(m.contains("model.layers.1.self_attn.k_proj.weight") && m.contains("missing"), m);
+        assertTrue(
+                m.contains("model.layers.1.self_attn.k_proj.weight") && m.contains("missing"), m);
     }
 
     @Test
@@ -145,7 +149,10 @@ class BadCheckpointTest {
         rewriteWeights(
                 dir,
                 "model.safetensors",
-                w -> w.put("model.norm.weight", Tensors.fromLongs(new long[64], 64).to(DType.I32.scalarType())));
+                w ->
+                        w.put(
+                                "model.norm.weight",
+                                Tensors.fromLongs(new long[64], 64).to(DType.I32.scalarType())));
         String m = loadError(dir);
         assertTrue(m.contains("model.norm.weight") && m.contains("I32"), m);
     }
@@ -155,7 +162,8 @@ class BadCheckpointTest {
         Path dir = copyOf("llama");
         Files.delete(dir.resolve("model-00003-of-00004.safetensors"));
         String m = loadError(dir);
-        assertTrue(m.contains("model-00003-of-00004.safetensors") && m.contains("missing shard"), m);
+        assertTrue(
+                m.contains("model-00003-of-00004.safetensors") && m.contains("missing shard"), m);
     }
 
     @Test
@@ -185,9 +193,14 @@ class BadCheckpointTest {
         rewriteWeights(
                 dir,
                 "model.safetensors",
-                w -> w.put("model.layers.0.self_attn.rotary_emb.inv_freq", Tensors.fromFloats(new float[8], 8)));
+                w ->
+                        w.put(
+                                "model.layers.0.self_attn.rotary_emb.inv_freq",
+                                Tensors.fromFloats(new float[8], 8)));
         try (DecoderModel m = ModelLoader.load(dir, ComputeDevice.CPU, DType.F32)) {
-            assertEquals(java.util.List.of("model.layers.0.self_attn.rotary_emb.inv_freq"), m.unusedCheckpointKeys());
+            assertEquals(
+                    java.util.List.of("model.layers.0.self_attn.rotary_emb.inv_freq"),
+                    m.unusedCheckpointKeys());
         }
     }
 

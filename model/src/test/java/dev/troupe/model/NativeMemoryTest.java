@@ -44,9 +44,17 @@ class NativeMemoryTest {
         config.put("initializer_range", 0.1);
         try (DecoderModel model = RandomModels.create(config, 3, ComputeDevice.CPU, DType.F32);
                 LoraAdapter adapter =
-                        LoraAdapter.create(model, LoraConfig.of(4, 8, List.of("q_proj", "v_proj", "down_proj")), 5)) {
+                        LoraAdapter.create(
+                                model,
+                                LoraConfig.of(4, 8, List.of("q_proj", "v_proj", "down_proj")),
+                                5)) {
             BatchGenerator gen = new BatchGenerator(model);
-            List<int[]> prompts = List.of(new int[] {1, 2, 3}, new int[] {4, 5}, new int[] {6}, new int[] {7, 8, 9, 10});
+            List<int[]> prompts =
+                    List.of(
+                            new int[] {1, 2, 3},
+                            new int[] {4, 5},
+                            new int[] {6},
+                            new int[] {7, 8, 9, 10});
             // Sampling (not greedy) so the sampler's tensors are exercised too; no stop token, so
             // every round runs all its steps.
             GenerationConfig cfg = new GenerationConfig(NEW_TOKENS, 1.0, 50, 0.95, 0, Set.of(), 0);
@@ -71,10 +79,14 @@ class NativeMemoryTest {
             // the lowest reading of the last 2,000 steps may not exceed the highest of steps
             // 3,000-5,000 by more than 16 MiB; one leaked (4, 4096) fp32 tensor per step would add
             // 64 KiB x 5,000 = 310 MiB. Max/min windows absorb the heap's own breathing.
-            long warm = rssMiB.subList(5, 10).stream().mapToLong(Long::longValue).max().orElseThrow();
-            long last = rssMiB.subList(16, 20).stream().mapToLong(Long::longValue).min().orElseThrow();
+            long warm =
+                    rssMiB.subList(5, 10).stream().mapToLong(Long::longValue).max().orElseThrow();
+            long last =
+                    rssMiB.subList(16, 20).stream().mapToLong(Long::longValue).min().orElseThrow();
             long handles = Pointer.totalCount() - warmCount;
-            assertTrue(last - warm < 16, "resident memory grew by " + (last - warm) + " MiB: " + rssMiB);
+            assertTrue(
+                    last - warm < 16,
+                    "resident memory grew by " + (last - warm) + " MiB: " + rssMiB);
             assertTrue(handles < 2_000, "JavaCPP handles grew by " + handles);
         }
     }

@@ -121,10 +121,18 @@ public record ComputeDevice(Type type, int index) {
      * generator on the device of their input.
      */
     public org.bytedeco.pytorch.Generator newGenerator(long seed) {
-        org.bytedeco.pytorch.Generator g =
-                isCuda()
-                        ? org.bytedeco.pytorch.global.torch_cuda.make_generator_cuda((byte) index)
-                        : torch.make_generator_cpu();
+        org.bytedeco.pytorch.Generator g;
+        if (isCuda()) {
+            // A private copy of the device's default generator. Through torch_cuda's
+            // make_generator_cuda it would need JavaCPP's CUDA presets, which a node that links
+            // Troupe against its own libtorch does not have.
+            try (Device dev = torchDevice()) {
+                org.bytedeco.pytorch.Generator shared = torch.globalContext().defaultGenerator(dev);
+                g = new org.bytedeco.pytorch.Generator(shared.unsafeGetGeneratorImpl().clonePtr());
+            }
+        } else {
+            g = torch.make_generator_cpu();
+        }
         g.set_current_seed(seed);
         return g;
     }
@@ -132,8 +140,7 @@ public record ComputeDevice(Type type, int index) {
     /** Blocks until queued work on this device has finished (no-op on the CPU). */
     public void synchronize() {
         if (isCuda()) {
-            // Referenced only here so CPU-only builds never load the CUDA JNI library.
-            org.bytedeco.pytorch.global.torch_cuda.device_synchronize();
+            torch.cuda_synchronize(index);
         }
     }
 
