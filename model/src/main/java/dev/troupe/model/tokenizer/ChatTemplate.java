@@ -3,10 +3,13 @@ package dev.troupe.model.tokenizer;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import dev.troupe.model.tokenizer.internal.PythonJinjava;
+import dev.troupe.model.tokenizer.internal.PythonValues;
 import dev.troupe.model.tokenizer.internal.TemplateFunctions.TemplateRaisedException;
 import dev.troupe.model.tokenizer.internal.TemplateTranslator;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -119,11 +122,12 @@ public final class ChatTemplate {
                         "variable '" + reserved + "' is set by the renderer; do not pass it");
             }
         }
-        List<Map<String, Object>> templateMessages = new ArrayList<>(messages.size());
+        List<Object> templateMessages = new ArrayList<>(messages.size());
         for (ChatMessage message : messages) {
-            templateMessages.add(message.toTemplateValue());
+            templateMessages.add(plain(message.toTemplateValue()));
         }
-        Map<String, Object> bindings = new HashMap<>(variables);
+        Map<String, Object> bindings = new HashMap<>();
+        variables.forEach((name, value) -> bindings.put(name, plain(value)));
         bindings.put("messages", templateMessages);
         bindings.put("add_generation_prompt", addGenerationPrompt);
         bindings.put(TemplateTranslator.TEXT_VARIABLE, translation.texts());
@@ -134,6 +138,33 @@ public final class ChatTemplate {
             }
         }
         return result.getOutput();
+    }
+
+    /**
+     * A private copy of a JSON-like value with Python's number types: every integer a {@link Long}
+     * and every float a {@link Double}, as Jinjava's literals are, so that {@code [1, 2] == xs} and
+     * dict lookups compare equal values as equal.
+     */
+    private static Object plain(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            Map<Object, Object> copy = new LinkedHashMap<>();
+            map.forEach((k, v) -> copy.put(plain(k), plain(v)));
+            return copy;
+        }
+        if (value instanceof Collection<?> || (value != null && value.getClass().isArray())) {
+            List<Object> copy = new ArrayList<>();
+            for (Object item : PythonValues.asList(value)) {
+                copy.add(plain(item));
+            }
+            return copy;
+        }
+        if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            return ((Number) value).longValue();
+        }
+        if (value instanceof Float f) {
+            return f.doubleValue();
+        }
+        return value;
     }
 
     private ChatTemplateException failure(TemplateError error) {

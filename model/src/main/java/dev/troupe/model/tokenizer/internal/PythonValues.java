@@ -3,6 +3,8 @@ package dev.troupe.model.tokenizer.internal;
 import com.hubspot.jinjava.interpret.NullValue;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -151,8 +153,7 @@ public final class PythonValues {
         if (d == 0) {
             return (1 / d < 0) ? "-0.0" : "0.0";
         }
-        // Double.toString gives round-tripping digits; BigDecimal splits digits and exponent.
-        BigDecimal exact = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        BigDecimal exact = shortestRoundTrip(Math.abs(d));
         String digits = exact.unscaledValue().toString();
         // value = 0.d1d2d3... * 10^pointPos
         int pointPos = digits.length() - exact.scale();
@@ -184,6 +185,22 @@ public final class PythonValues {
             out.append(digits, 0, pointPos).append('.').append(digits, pointPos, digits.length());
         }
         return out.toString();
+    }
+
+    /**
+     * The decimal with the fewest digits that reads back as {@code d}, nearest to it among those:
+     * the digits Python's repr prints. (Java 17's {@code Double.toString} is not always shortest:
+     * it prints 4.9E-324 for 5e-324.)
+     */
+    private static BigDecimal shortestRoundTrip(double d) {
+        BigDecimal exact = new BigDecimal(d);
+        for (int digits = 1; digits < 17; digits++) {
+            BigDecimal candidate = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+            if (candidate.doubleValue() == d) {
+                return candidate.stripTrailingZeros();
+            }
+        }
+        return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros();
     }
 
     /** Python truthiness: {@code None}, {@code False}, zero, and empty strings and containers. */

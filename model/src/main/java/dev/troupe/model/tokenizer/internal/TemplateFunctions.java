@@ -51,10 +51,12 @@ public final class TemplateFunctions {
             char d = format.charAt(unpadded ? i + 2 : i + 1);
             String value =
                     switch (d) {
-                        case 'a' -> t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ROOT);
-                        case 'A' -> t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ROOT);
-                        case 'b', 'h' -> t.getMonth().getDisplayName(TextStyle.SHORT, Locale.ROOT);
-                        case 'B' -> t.getMonth().getDisplayName(TextStyle.FULL, Locale.ROOT);
+                        case 'a' ->
+                                t.getDayOfWeek().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
+                        case 'A' -> t.getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
+                        case 'b', 'h' ->
+                                t.getMonth().getDisplayName(TextStyle.SHORT, Locale.ENGLISH);
+                        case 'B' -> t.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
                         case 'd' -> pad(t.getDayOfMonth(), 2, unpadded);
                         case 'e' -> String.format("%2d", t.getDayOfMonth());
                         case 'm' -> pad(t.getMonthValue(), 2, unpadded);
