@@ -34,12 +34,16 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@code None} and undefined are the same: a field set to {@code None} is not {@code
- *       defined}, prints as the empty string, and takes a {@code default}; accessing an attribute
- *       of an undefined value gives undefined instead of failing.
- *   <li>{@code a and b} gives a boolean, not {@code b}; {@code 'ab' * 2} and list equality are not
- *       supported.
- *   <li>Loop filters ({@code for x in xs if c}), {@code for ... else} and recursive loops are
- *       refused when the template is compiled.
+ *       defined}, prints as the empty string (inside a list or dict it prints as {@code None}) and
+ *       takes a {@code default}; accessing an attribute of an undefined value gives undefined
+ *       instead of failing. Hence {@code tools} and {@code documents} are not bound when not given,
+ *       where transformers binds them to {@code None}.
+ *   <li>{@code a and b} gives {@code True}/{@code False}, not {@code b} (conditions are right);
+ *       chained comparisons ({@code 1 < x < 3}), {@code 'ab' * 2}, and printing tuples and {@code
+ *       dictsort} pairs are not Python's.
+ *   <li>Loop filters ({@code for x in xs if c}), {@code for ... else}, recursive loops and {@code
+ *       loop.previtem}/{@code loop.nextitem} are refused when the template is compiled; unknown
+ *       filters and tests too, as Jinja2 does.
  * </ul>
  *
  * <p>A template is compiled once and can be rendered from many threads.

@@ -79,7 +79,8 @@ class ChatTemplateTest {
                 List.of(
                         "{% for m in messages if m.role == 'user' %}{{ m }}{% endfor %}",
                         "{% for m in messages %}{{ m }}{% else %}none{% endfor %}",
-                        "{% for m in messages recursive %}{{ m }}{% endfor %}")) {
+                        "{% for m in messages recursive %}{{ m }}{% endfor %}",
+                        "{% for m in messages %}{{ loop.previtem }}{% endfor %}")) {
             ChatTemplateException error =
                     assertThrows(
                             ChatTemplateException.class,

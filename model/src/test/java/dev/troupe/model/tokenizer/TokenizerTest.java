@@ -54,6 +54,19 @@ class TokenizerTest {
     }
 
     @Test
+    void shouldNeitherTruncateNorPadLongTexts() throws IOException {
+        writeCheckpoint(dir, qwenConfig());
+        String text = "hello world ".repeat(2000);
+        try (Tokenizer tokenizer = Tokenizer.load(dir)) {
+            int[] ids = tokenizer.encode(text, true);
+            // "hello", "Ġw", "o", "r", "l", "d", then "Ġ" before each next "hello" and at the end;
+            // DJL alone would truncate to 512.
+            assertEquals(7 * 2000, ids.length);
+            assertEquals(text, tokenizer.decode(ids, false));
+        }
+    }
+
+    @Test
     void shouldEncodeSpecialTokensInRenderedChatAsSingleIds() throws IOException {
         writeCheckpoint(dir, qwenConfig());
         List<ChatMessage> chat =

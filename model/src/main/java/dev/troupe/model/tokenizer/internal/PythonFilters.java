@@ -71,6 +71,7 @@ public final class PythonFilters {
         filters.add(new NamedFilter("replace", PythonFilters::replace));
         filters.add(new NamedFilter("indent", PythonFilters::indent));
         filters.add(new NamedFilter("sum", PythonFilters::sum));
+        filters.add(new NamedFilter("batch", PythonFilters::batch));
         filters.add(new NamedFilter("max", (v, a, k) -> extreme(v, a, k, true)));
         filters.add(new NamedFilter("min", (v, a, k) -> extreme(v, a, k, false)));
         return filters;
@@ -211,6 +212,33 @@ public final class PythonFilters {
                             PythonValues.str(old), PythonValues.str(replacement), count
                         };
         return PythonStrings.invoke(PythonValues.str(value), "replace", replaceArgs).orElseThrow();
+    }
+
+    /** Jinja2's {@code batch(value, linecount, fill_with=None)}: no filling unless asked. */
+    private static Object batch(Object value, List<Object> args, Map<String, Object> kwargs) {
+        Object count = arg(args, kwargs, 0, "linecount");
+        if (!(count instanceof Number n) || n.longValue() < 1) {
+            throw new IllegalArgumentException("batch: linecount must be a positive int");
+        }
+        int size = (int) n.longValue();
+        boolean fill = kwargs.containsKey("fill_with") || args.size() > 1;
+        Object filler = arg(args, kwargs, 1, "fill_with");
+        List<Object> batches = new ArrayList<>();
+        List<Object> current = new ArrayList<>();
+        for (Object item : PythonValues.asList(value)) {
+            current.add(item);
+            if (current.size() == size) {
+                batches.add(current);
+                current = new ArrayList<>();
+            }
+        }
+        if (!current.isEmpty()) {
+            while (fill && current.size() < size) {
+                current.add(filler);
+            }
+            batches.add(current);
+        }
+        return batches;
     }
 
     /** Jinja2's {@code sum(iterable, attribute=None, start=0)}: an int stays an int. */

@@ -34,11 +34,25 @@ import java.util.TreeMap;
  *
  * <p>Literal text then reaches Jinjava only as {@code {{ __troupe_text[i] }}}, so Jinjava never
  * parses or trims it. Inside tags, string literals are decoded with Python's escapes and re-quoted
- * for Jinjava, slices with a step ({@code xs[::-1]}) become a call to a slicing function, keyword
- * argument values are parenthesized (Jinjava parses {@code f(a=x|length - 1)} as {@code
- * (a=x|length) - 1}), and printed values pass through a filter that prints them as Python's {@code
- * str()} does. Every emitted tag starts on a line of its own, so Jinjava's line numbers map back to
- * the source.
+ * for Jinjava, and parentheses restore Jinja2's precedence where Jinjava's differs:
+ *
+ * <ul>
+ *   <li>slices with a step ({@code xs[::-1]}, a parse error in Jinjava) call a slicing function;
+ *   <li>keyword argument values: Jinjava parses {@code f(a=x|length - 1)} as {@code (a=x|length) -
+ *       1};
+ *   <li>filter and test chains ({@code x|f(y) is t}), which bind tighter than any operator in
+ *       Jinja2;
+ *   <li>the operand of a unary {@code not}, which binds looser than comparisons in Jinja2 and
+ *       tighter in Jinjava ({@code not x is defined}, {@code not 1 == 2});
+ *   <li>dict literals with several entries become {@code [{...}][0]}, since Jinjava reads their
+ *       commas as a tuple's when they sit inside parentheses;
+ *   <li>printed values pass through a filter that prints them as Python's {@code str()} does.
+ * </ul>
+ *
+ * <p>Features Jinjava would silently get wrong are refused with an error instead: loop filters
+ * ({@code for x in xs if c}), {@code for ... else}, recursive loops and {@code
+ * loop.previtem}/{@code loop.nextitem}. Every emitted tag starts on a line of its own, so Jinjava's
+ * line numbers map back to the source.
  */
 public final class TemplateTranslator {
 
@@ -544,7 +558,7 @@ public final class TemplateTranslator {
             Node node = nodes.get(idx);
             if (node instanceof Tok t) {
                 units[idx] = t.kind == Kind.STRING ? jinjavaLiteral(t.value) : t.text;
-                collectNames(nodes, idx);
+                collectNames(nodes, idx, line);
                 continue;
             }
             Group g = (Group) node;
@@ -793,8 +807,22 @@ public final class TemplateTranslator {
         return render(arg, false, line);
     }
 
-    private void collectNames(List<Node> nodes, int idx) {
+    private void collectNames(List<Node> nodes, int idx, int line) {
         Node node = nodes.get(idx);
+        if (isName(node, "loop")
+                && idx + 2 < nodes.size()
+                && isOp(nodes.get(idx + 1), '.')
+                && (isName(nodes.get(idx + 2), "previtem")
+                        || isName(nodes.get(idx + 2), "nextitem"))) {
+            throw new ChatTemplateException(
+                    sourceName,
+                    "line "
+                            + line
+                            + ": unsupported: loop."
+                            + ((Tok) nodes.get(idx + 2)).text
+                            + " (Jinjava has no such loop attribute); index the sequence with"
+                            + " loop.index0 instead");
+        }
         if (isOp(node, '|')) {
             int next = firstNonSpace(nodes, idx + 1);
             if (next >= 0 && nodes.get(next) instanceof Tok t && t.kind == Kind.NAME) {
