@@ -116,6 +116,31 @@ class CudaParityTest {
             assertTrue(
                     base <= HfParityTest.TOLERANCE && lora <= HfParityTest.TOLERANCE,
                     name + " fp32 GPU logits " + base + " / " + lora);
+            // LoRA gradients of the fixture's loss, on the GPU.
+            Tensor pairs =
+                    onCuda(
+                            HfParityTest.pairMask(f.get("attention_mask"))
+                                    .to(DType.F32.scalarType()));
+            Tensor loss =
+                    TokenLogProbs.compute(model, ids, mask, pos, adapter, true, 4, false)
+                            .logProbs()
+                            .mul(pairs)
+                            .sum()
+                            .neg()
+                            .div(pairs.sum());
+            loss.backward();
+            double worstGrad = 0;
+            for (var e : adapter.peftTensors().entrySet()) {
+                worstGrad =
+                        Math.max(
+                                worstGrad,
+                                Compare.relativeError(
+                                        e.getValue().grad(), f.get("grad." + e.getKey())));
+            }
+            record(name, "fp32_lora_grad_max_relative_error", worstGrad);
+            assertTrue(
+                    worstGrad <= HfParityTest.TOLERANCE,
+                    name + " fp32 GPU LoRA gradients " + worstGrad);
             GenerationConfig greedy = GenerationConfig.greedy(8, Set.of(2), 0);
             BatchGenerator gen = new BatchGenerator(model);
             HfParityTest.assertSameTokens(
@@ -129,6 +154,14 @@ class CudaParityTest {
         }
     }
 
+    /**
+     * bf16 on the GPU. Without an adapter, and with adapters on linear layers, Troupe computes what
+     * transformers + PEFT compute in bf16, to the recorded bound. For LoRA on stacked experts the
+     * two differ on purpose: PEFT's {@code ParamWrapper} folds the update into the bf16 expert
+     * weights (rounding it away), while Troupe keeps the low-rank path in fp32 as PEFT itself does
+     * for linear layers. There the check is against the fp32 truth: Troupe's bf16 must be no
+     * further from it than transformers' bf16.
+     */
     @ParameterizedTest
     @MethodSource("models")
     void shouldMatchTransformersInBf16OnTheGpu(String name) {
@@ -140,41 +173,65 @@ class CudaParityTest {
             Tensor ids = onCuda(f.get("input_ids"));
             Tensor mask = onCuda(f.get("attention_mask"));
             Tensor pos = onCuda(f.get("position_ids"));
-            Tensor pairs = HfParityTest.pairMask(f.get("attention_mask"));
-            double base =
-                    Compare.maxAbsError(
-                            model.forward(ids, mask, pos, null, LoraLookup.NONE, false),
-                            bf16.get("logits_base"),
-                            f.get("attention_mask"));
-            double lora =
-                    Compare.maxAbsError(
-                            model.forward(ids, mask, pos, null, adapter, false),
-                            bf16.get("logits_lora"),
-                            f.get("attention_mask"));
-            TokenLogProbs.Result lp =
-                    TokenLogProbs.compute(model, ids, mask, pos, adapter, false, 4, false);
-            double logprobs = Compare.maxAbsError(lp.logProbs(), bf16.get("logprobs_lora"), pairs);
-            // How far bf16 itself is from the fp32 truth, for scale.
-            double hfBf16VsFp32 =
-                    Compare.maxAbsError(
-                            bf16.get("logits_lora"), f.get("logits_lora"), f.get("attention_mask"));
-            GenerationConfig greedy = GenerationConfig.greedy(8, Set.of(2), 0);
-            List<GeneratedSequence> ours =
-                    new BatchGenerator(model).generate(f.prompts(), greedy, adapter);
-            int same = sameRows(ours, bf16.get("greedy_lora"));
-            record(name, "bf16_logits_base_max_abs", base);
-            record(name, "bf16_logits_lora_max_abs", lora);
-            record(name, "bf16_logprobs_lora_max_abs", logprobs);
-            record(name, "hf_bf16_vs_fp32_logits_max_abs", hfBf16VsFp32);
-            record(name, "bf16_greedy_rows_identical", same);
-            record(name, "bf16_greedy_rows", ours.size());
-            double tol = bound("bf16_logits_max_abs");
+            Tensor valid = f.get("attention_mask");
+            Tensor pairs = HfParityTest.pairMask(valid);
+            Tensor base = model.forward(ids, mask, pos, null, LoraLookup.NONE, false);
+            Tensor lora = model.forward(ids, mask, pos, null, adapter, false);
+            Tensor logProbs =
+                    TokenLogProbs.compute(model, ids, mask, pos, adapter, false, 4, false)
+                            .logProbs();
+            double baseVsHf = Compare.maxAbsError(base, bf16.get("logits_base"), valid);
+            double loraVsHf = Compare.maxAbsError(lora, bf16.get("logits_lora"), valid);
+            double logProbsVsHf = Compare.maxAbsError(logProbs, bf16.get("logprobs_lora"), pairs);
+            double loraVsFp32 = Compare.maxAbsError(lora, f.get("logits_lora"), valid);
+            double hfLoraVsFp32 =
+                    Compare.maxAbsError(bf16.get("logits_lora"), f.get("logits_lora"), valid);
+            double logProbsVsFp32 = Compare.maxAbsError(logProbs, f.get("logprobs_lora"), pairs);
+            double hfLogProbsVsFp32 =
+                    Compare.maxAbsError(bf16.get("logprobs_lora"), f.get("logprobs_lora"), pairs);
+            List<GeneratedSequence> greedy =
+                    new BatchGenerator(model)
+                            .generate(
+                                    f.prompts(), GenerationConfig.greedy(8, Set.of(2), 0), adapter);
+            record(name, "bf16_logits_base_vs_hf_bf16", baseVsHf);
+            record(name, "bf16_logits_lora_vs_hf_bf16", loraVsHf);
+            record(name, "bf16_logprobs_lora_vs_hf_bf16", logProbsVsHf);
+            record(name, "bf16_logits_lora_vs_fp32", loraVsFp32);
+            record(name, "hf_bf16_logits_lora_vs_fp32", hfLoraVsFp32);
+            record(name, "bf16_logprobs_lora_vs_fp32", logProbsVsFp32);
+            record(name, "hf_bf16_logprobs_lora_vs_fp32", hfLogProbsVsFp32);
+            record(
+                    name,
+                    "bf16_greedy_rows_identical_to_hf_bf16",
+                    sameRows(greedy, bf16.get("greedy_lora")));
             assertTrue(
-                    base <= tol && lora <= tol,
-                    name + " bf16 logits " + base + " / " + lora + " > " + tol);
-            assertTrue(
-                    logprobs <= bound("bf16_logprobs_max_abs"),
-                    name + " bf16 log-probs " + logprobs);
+                    baseVsHf <= bound("bf16_logits_max_abs"),
+                    name + " bf16 base logits " + baseVsHf);
+            boolean expertLora = adapter.config().targetParameters().size() > 0;
+            if (!expertLora) {
+                assertTrue(
+                        loraVsHf <= bound("bf16_logits_max_abs"),
+                        name + " bf16 LoRA logits " + loraVsHf);
+                assertTrue(
+                        logProbsVsHf <= bound("bf16_logprobs_max_abs"),
+                        name + " bf16 log-probs " + logProbsVsHf);
+            } else {
+                double slack = bound("bf16_expert_lora_vs_fp32_ratio");
+                assertTrue(
+                        loraVsFp32 <= hfLoraVsFp32 * slack,
+                        name
+                                + " bf16 LoRA logits off fp32 by "
+                                + loraVsFp32
+                                + ", transformers by "
+                                + hfLoraVsFp32);
+                assertTrue(
+                        logProbsVsFp32 <= hfLogProbsVsFp32 * slack,
+                        name
+                                + " bf16 log-probs off fp32 by "
+                                + logProbsVsFp32
+                                + ", transformers by "
+                                + hfLogProbsVsFp32);
+            }
         }
     }
 
