@@ -28,6 +28,17 @@ public final class HubState {
         return of(model, (layer, p) -> null, null);
     }
 
+    /** Number of scalars in the model's weights (the tied LM head counted once). */
+    public static long parameterCount(DecoderModel model) {
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            long n = 0;
+            for (Tensor t : of(model).values()) {
+                n += t.numel();
+            }
+            return n;
+        }
+    }
+
     /** Supplies a replacement for a layer's weight, or null to keep the model's. */
     public interface Override {
         Tensor weight(int layer, Projection projection);

@@ -137,6 +137,24 @@ public record ComputeDevice(Type type, int index) {
         return g;
     }
 
+    /**
+     * Sets libtorch's intra-op CPU threads (0 keeps libtorch's default, one per core). On a busy or
+     * small machine one thread is often fastest for small models: OpenMP threads that wait on each
+     * other cost more than they give.
+     */
+    public static void setCpuThreads(int threads) {
+        if (threads < 0) {
+            throw new IllegalArgumentException("CPU threads must be >= 0, got " + threads);
+        }
+        if (threads > 0) {
+            torch.set_num_threads(threads);
+        }
+    }
+
+    public static int cpuThreads() {
+        return torch.get_num_threads();
+    }
+
     /** Blocks until queued work on this device has finished (no-op on the CPU). */
     public void synchronize() {
         if (isCuda()) {
