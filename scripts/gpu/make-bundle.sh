@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a self-contained bundle to run Troupe (and its GPU tests) on a GPU node that has no Java,
-# no network and only a Python install of PyTorch (see docs/gpu-node.md):
+# no network and only a Python install of PyTorch (README.md, "GPU nodes"):
 #   .device/bundle/jre    a jlinked Java runtime (Temurin 25 from the build machine)
 #   .device/bundle/lib    the project's jars and their dependencies, without the CPU libtorch natives
 #   .device/bundle/jni    the JNI libraries of Bytedeco's GPU build, linked at run time against the

@@ -121,6 +121,48 @@ class LoraAdapterTest {
     }
 
     @Test
+    void shouldApplyLoraDropoutOnlyWhenTraining() {
+        try (DecoderModel model = ModelLoader.load(model("llama"), ComputeDevice.CPU, DType.F32);
+                LoraAdapter adapter =
+                        LoraAdapter.create(
+                                model,
+                                LoraConfig.of(4, 8, List.of("q_proj", "down_proj"))
+                                        .withDropout(0.5)
+                                        .withInit("false"),
+                                3);
+                PointerScope scope = new PointerScope()) {
+            Tensor ids = Tensors.fromLongs(new long[] {5, 9, 11, 200, 7, 42}, 1, 6);
+            Tensor eval1 = model.forward(ids, null, null, null, adapter, false);
+            Tensor eval2 = model.forward(ids, null, null, null, adapter, false);
+            Tensor train1 = model.forward(ids, null, null, null, adapter, true);
+            Tensor train2 = model.forward(ids, null, null, null, adapter, true);
+            assertTrue(eval1.equal(eval2), "dropout active outside training");
+            assertTrue(!train1.equal(train2), "dropout inactive in training");
+            assertTrue(!train1.equal(eval1), "training output equals eval output");
+        }
+    }
+
+    @Test
+    void shouldKeepBaseWeightsFrozenWhileLoraWeightsLearn() {
+        try (DecoderModel model =
+                        ModelLoader.load(model("qwen2_moe"), ComputeDevice.CPU, DType.F32);
+                LoraAdapter adapter =
+                        LoraAdapter.load(model("qwen2_moe").resolve("adapter"), model);
+                PointerScope scope = new PointerScope()) {
+            Tensor ids = Tensors.fromLongs(new long[] {5, 9, 11, 200, 7, 42}, 1, 6);
+            model.forward(ids, null, null, null, adapter, true).sum().backward();
+            for (Tensor base : dev.troupe.model.HubState.of(model).values()) {
+                assertTrue(
+                        !base.requires_grad() && !base.grad().defined(),
+                        "a base weight got a gradient");
+            }
+            for (Tensor p : adapter.parameters()) {
+                assertTrue(p.grad().defined(), "a LoRA weight got no gradient");
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseAnAdapterTrainedForAnotherModel() {
         try (DecoderModel model = ModelLoader.load(model("qwen3"), ComputeDevice.CPU, DType.F32)) {
             CheckpointException e =
