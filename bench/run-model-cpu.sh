@@ -13,11 +13,11 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${repo_root}"
 
 # A run builds, it does not check: tests, dependency analysis and format checks belong to mvn verify.
+# Packaged in one reactor build, so the class path names this work tree's jars (target/), not
+# whatever snapshot another build last installed into the local repository.
 # shellcheck disable=SC2086  # MVN_ARGS is a list of words
-mvn -B -q ${MVN_ARGS:-} install -pl bench -am \
-    -DskipTests -Dmdep.analyze.skip=true -Dspotless.check.skip=true
-# shellcheck disable=SC2086
-mvn -B -q ${MVN_ARGS:-} dependency:build-classpath -pl bench \
+mvn -B -q ${MVN_ARGS:-} package dependency:build-classpath -pl bench -am \
+    -DskipTests -Dmdep.analyze.skip=true -Dspotless.check.skip=true \
     -Dmdep.includeScope=runtime -Dmdep.outputFile=target/runtime-classpath.txt
 
 # JMH forks one JVM per benchmark with this JVM's class path; the fork JVM options are set on the

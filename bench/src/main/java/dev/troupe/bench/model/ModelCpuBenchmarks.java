@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.regex.Pattern;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
@@ -37,6 +38,9 @@ import org.openjdk.jmh.util.Version;
  */
 public final class ModelCpuBenchmarks {
     private ModelCpuBenchmarks() {}
+
+    /** Above this share of CPU time used by other processes, the run is flagged as contended. */
+    static final double MAX_OTHER_CPU_SHARE = 0.05;
 
     static final Path DEFAULT_RESULTS_FILE = Path.of("bench", "results", "model-cpu.json");
 
@@ -64,9 +68,14 @@ public final class ModelCpuBenchmarks {
                     .measurementIterations(1)
                     .measurementTime(TimeValue.seconds(1));
         }
-        Optional<String> loadBefore = loadAverage();
+        Optional<CpuAccounting> cpuBefore = CpuAccounting.sample();
         Collection<RunResult> runs = new Runner(options.build()).run();
-        Optional<String> loadAfter = loadAverage();
+        Optional<CpuAccounting> cpuAfter = CpuAccounting.sample();
+        OptionalDouble otherCpuShare =
+                cpuBefore.isPresent() && cpuAfter.isPresent()
+                        ? OptionalDouble.of(
+                                cpuAfter.get().otherProcessesShareSince(cpuBefore.get()))
+                        : OptionalDouble.empty();
 
         List<ThroughputResult> results = new ArrayList<>();
         BenchmarkParams anyParams = null;
@@ -76,7 +85,7 @@ public final class ModelCpuBenchmarks {
         }
         results = ThroughputTable.sorted(results);
 
-        ObjectNode report = report(results, anyParams, quick, loadBefore, loadAfter);
+        ObjectNode report = report(results, anyParams, quick, otherCpuShare);
         System.out.println();
         System.out.println(
                 "Model CPU throughput: "
@@ -84,7 +93,14 @@ public final class ModelCpuBenchmarks {
                         + "; torch intra-op threads "
                         + report.path("torch").path("intraOpThreads").asInt());
         System.out.print(ThroughputTable.format(results));
-        warnIfContended(loadAfter, report.path("torch").path("intraOpThreads").asInt());
+        if (otherCpuShare.isPresent() && otherCpuShare.getAsDouble() > MAX_OTHER_CPU_SHARE) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "WARNING: other processes used %.0f%% of the CPU during the run; libtorch's"
+                            + " threads slow down badly on shared cores, so these figures are not a"
+                            + " baseline. Run again on a quiet machine.%n",
+                    100 * otherCpuShare.getAsDouble());
+        }
         Path parent = resultsFile.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
@@ -134,8 +150,7 @@ public final class ModelCpuBenchmarks {
             List<ThroughputResult> results,
             BenchmarkParams params,
             boolean quick,
-            Optional<String> loadBefore,
-            Optional<String> loadAfter)
+            OptionalDouble otherCpuShare)
             throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode();
@@ -153,10 +168,10 @@ public final class ModelCpuBenchmarks {
         machine.put("availableProcessors", Runtime.getRuntime().availableProcessors());
         machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
         machine.put("arch", System.getProperty("os.arch"));
-        // 1, 5 and 15 minute load averages around the JMH run: other work on the machine shows
-        // here.
-        machine.put("loadAverageBefore", loadBefore.orElse("unknown"));
-        machine.put("loadAverageAfter", loadAfter.orElse("unknown"));
+        // Share of all cores' time that other processes used during the JMH run (CpuAccounting).
+        if (otherCpuShare.isPresent()) {
+            machine.put("otherProcessesCpuShare", round(otherCpuShare.getAsDouble(), 4));
+        }
 
         ObjectNode jdk = root.putObject("jdk");
         jdk.put("version", System.getProperty("java.version"));
@@ -172,6 +187,16 @@ public final class ModelCpuBenchmarks {
         torchInfo.put("intraOpThreads", torch.get_num_threads());
         torchInfo.put("interOpThreads", torch.get_num_interop_threads());
         torchInfo.put("parallelInfo", torch.get_parallel_info().getString().strip());
+        // Threading variables that change libtorch's behaviour, as this run saw them (null: unset).
+        ObjectNode env = torchInfo.putObject("environment");
+        for (String name :
+                List.of(
+                        "OMP_NUM_THREADS",
+                        "OMP_WAIT_POLICY",
+                        "OPENBLAS_NUM_THREADS",
+                        "MKL_NUM_THREADS")) {
+            env.put(name, System.getenv(name));
+        }
 
         ObjectNode model = root.putObject("model");
         model.put(
@@ -244,43 +269,6 @@ public final class ModelCpuBenchmarks {
         }
         double scale = Math.pow(10, decimals);
         return Math.round(value * scale) / scale;
-    }
-
-    /**
-     * The first three fields of /proc/loadavg (1, 5 and 15 minute averages), where there is one.
-     */
-    private static Optional<String> loadAverage() {
-        Path loadavg = Path.of("/proc/loadavg");
-        if (!Files.isReadable(loadavg)) {
-            return Optional.empty();
-        }
-        try {
-            String[] fields = Files.readString(loadavg).strip().split("\\s+");
-            return Optional.of(String.join(" ", fields[0], fields[1], fields[2]));
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-    }
-
-    /**
-     * The benchmarks keep about {@code intraOpThreads} threads busy; a 1-minute load average well
-     * above that at the end means other processes competed for the cores, and libtorch's OpenMP
-     * threads slow down far more than proportionally when the cores are oversubscribed.
-     */
-    private static void warnIfContended(Optional<String> loadAfter, int intraOpThreads) {
-        if (loadAfter.isEmpty()) {
-            return;
-        }
-        double load1 = Double.parseDouble(loadAfter.get().split(" ")[0]);
-        if (load1 > intraOpThreads + 1) {
-            System.out.println(
-                    "WARNING: 1-minute load average "
-                            + load1
-                            + " after the run, above the ~"
-                            + intraOpThreads
-                            + " the benchmarks account for: other processes were using the CPU,"
-                            + " so these figures are not a baseline.");
-        }
     }
 
     /** The "model name" line of /proc/cpuinfo, where there is one (Linux). */
