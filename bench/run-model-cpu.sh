@@ -20,6 +20,10 @@ mvn -B -q ${MVN_ARGS:-} package dependency:build-classpath -pl bench -am \
     -DskipTests -Dmdep.analyze.skip=true -Dspotless.check.skip=true \
     -Dmdep.includeScope=runtime -Dmdep.outputFile=target/runtime-classpath.txt
 
+# OpenBLAS's own thread pool fights libtorch's OpenMP threads for the cores (1.5-6x slower here);
+# libtorch parallelises around BLAS calls itself. Troupe's launchers set the same default.
+export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
+
 # JMH forks one JVM per benchmark with this JVM's class path; the fork JVM options are set on the
 # benchmark classes (@Fork). This JVM only runs JMH and reads libtorch's thread counts.
 exec java -Xmx1g \
