@@ -66,16 +66,17 @@ public final class DecoderModel implements AutoCloseable {
             Linear lmHead,
             List<Tensor> ownedWeights,
             List<String> unusedCheckpointKeys) {
-        this.spec = spec;
-        this.device = device;
-        this.dtype = dtype;
-        this.embed = embed;
-        this.layers = layers.clone();
-        this.finalNorm = finalNorm;
-        this.lmHead = lmHead;
-        this.ownedWeights = List.copyOf(ownedWeights);
-        this.unusedCheckpointKeys = List.copyOf(unusedCheckpointKeys);
-        this.rope = new RotaryEmbedding(spec.rope(), spec.headDim(), device);
+        this(
+                spec,
+                device,
+                dtype,
+                embed,
+                layers,
+                finalNorm,
+                lmHead,
+                ownedWeights,
+                unusedCheckpointKeys,
+                new RotaryEmbedding(spec.rope(), spec.headDim(), device));
     }
 
     private DecoderModel(

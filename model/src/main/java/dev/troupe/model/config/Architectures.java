@@ -98,7 +98,9 @@ public final class Architectures {
                     "unsupported model_type '" + modelType + "' (supported: " + supported() + ")");
         }
         HfConfig config;
+        CommonConfig common;
         try {
+            common = JSON.treeToValue(root, CommonConfig.class);
             config = JSON.treeToValue(root, cls);
         } catch (JsonMappingException e) {
             String key =
@@ -117,7 +119,7 @@ public final class Architectures {
             throw new ModelConfigException(file, e.getOriginalMessage(), e);
         }
         try {
-            return config.toSpec();
+            return config.toSpec(common);
         } catch (IllegalArgumentException e) {
             throw new ModelConfigException(file, e.getMessage(), e);
         }

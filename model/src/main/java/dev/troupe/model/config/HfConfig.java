@@ -1,8 +1,9 @@
 package dev.troupe.model.config;
 
 /**
- * A family-specific {@code config.json}, bound field by field with the Hugging Face key names, that
- * knows its family's defaults and turns itself into a {@link DecoderSpec}.
+ * The family-specific keys of a {@code config.json}, bound with the Hugging Face key names; the
+ * family knows its transformers defaults and its structure, and turns itself and the {@link
+ * CommonConfig} keys into a {@link DecoderSpec}.
  */
 public interface HfConfig {
 
@@ -11,5 +12,5 @@ public interface HfConfig {
      *
      * @throws IllegalArgumentException naming the key and the problem when a value is out of range
      */
-    DecoderSpec toSpec();
+    DecoderSpec toSpec(CommonConfig common);
 }

@@ -5,10 +5,10 @@ import static dev.troupe.model.config.HfConfigSupport.orDefault;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.troupe.model.config.CommonConfig;
 import dev.troupe.model.config.DecoderSpec;
 import dev.troupe.model.config.HfConfig;
 import dev.troupe.model.config.HfConfigSupport;
-import dev.troupe.model.config.HiddenAct;
 import dev.troupe.model.config.MoeSpec;
 import java.util.List;
 
@@ -17,24 +17,11 @@ import java.util.List;
  * transformers 5.17's defaults: MoE layers every {@code decoder_sparse_step} layers except {@code
  * mlp_only_layers}, each with a shared expert gated by {@code sigmoid(shared_expert_gate(h))};
  * q/k/v biases from {@code qkv_bias} (default true). With {@code use_sliding_window}, the
- * odd-indexed layers below {@code max_window_layers} use the window, as transformers lays them out.
+ * even-indexed layers below {@code max_window_layers} use the window, as transformers lays them
+ * out.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Qwen2MoeConfig(
-        @JsonProperty("vocab_size") Integer vocabSize,
-        @JsonProperty("hidden_size") Integer hiddenSize,
-        @JsonProperty("intermediate_size") Integer intermediateSize,
-        @JsonProperty("num_hidden_layers") Integer numHiddenLayers,
-        @JsonProperty("num_attention_heads") Integer numAttentionHeads,
-        @JsonProperty("num_key_value_heads") Integer numKeyValueHeads,
-        @JsonProperty("head_dim") Integer headDim,
-        @JsonProperty("hidden_act") String hiddenAct,
-        @JsonProperty("max_position_embeddings") Integer maxPositionEmbeddings,
-        @JsonProperty("rms_norm_eps") Double rmsNormEps,
-        @JsonProperty("tie_word_embeddings") Boolean tieWordEmbeddings,
-        @JsonProperty("rope_theta") Double ropeTheta,
-        @JsonProperty("rope_scaling") JsonNode ropeScaling,
-        @JsonProperty("rope_parameters") JsonNode ropeParameters,
         @JsonProperty("use_sliding_window") Boolean useSlidingWindow,
         @JsonProperty("sliding_window") Integer slidingWindow,
         @JsonProperty("max_window_layers") Integer maxWindowLayers,
@@ -46,46 +33,22 @@ public record Qwen2MoeConfig(
         @JsonProperty("num_experts") Integer numExperts,
         @JsonProperty("norm_topk_prob") Boolean normTopkProb,
         @JsonProperty("mlp_only_layers") List<Integer> mlpOnlyLayers,
-        @JsonProperty("qkv_bias") Boolean qkvBias,
-        @JsonProperty("bos_token_id") Integer bosTokenId,
-        @JsonProperty("eos_token_id") JsonNode eosTokenId,
-        @JsonProperty("pad_token_id") Integer padTokenId)
+        @JsonProperty("qkv_bias") Boolean qkvBias)
         implements HfConfig {
 
+    static final CommonConfig.Defaults DEFAULTS =
+            new CommonConfig.Defaults(
+                    151936, 2048, 5632, 24, 16, 16, null, 1e-6, 32768, 10_000.0, null, List.of());
+
     @Override
-    public DecoderSpec toSpec() {
-        int hidden = orDefault(hiddenSize, 2048);
-        int heads = orDefault(numAttentionHeads, 16);
-        int layers = orDefault(numHiddenLayers, 24);
-        int maxPos = orDefault(maxPositionEmbeddings, 32768);
+    public DecoderSpec toSpec(CommonConfig c) {
+        int layers = c.layers(DEFAULTS);
         int experts = orDefault(numExperts, 60);
         int shared = orDefault(sharedExpertIntermediateSize, 5632);
         if (shared <= 0) {
             throw new IllegalArgumentException("shared_expert_intermediate_size must be > 0");
         }
-        return new DecoderSpec(
-                "qwen2_moe",
-                orDefault(vocabSize, 151936),
-                hidden,
-                layers,
-                heads,
-                orDefault(numKeyValueHeads, 16),
-                orDefault(headDim, hidden / heads),
-                orDefault(intermediateSize, 5632),
-                orDefault(rmsNormEps, 1e-6),
-                HiddenAct.fromHfName(orDefault(hiddenAct, "silu")),
-                orDefault(tieWordEmbeddings, false),
-                orDefault(qkvBias, true),
-                false,
-                false,
-                false,
-                HfConfigSupport.rope(ropeParameters, ropeScaling, ropeTheta, 10_000.0, maxPos),
-                windows(layers),
-                HfConfigSupport.qwenSparseLayers(
-                        layers,
-                        experts,
-                        orDefault(decoderSparseStep, 1),
-                        orDefault(mlpOnlyLayers, List.of())),
+        MoeSpec moe =
                 new MoeSpec(
                         experts,
                         orDefault(numExpertsPerTok, 4),
@@ -93,11 +56,22 @@ public record Qwen2MoeConfig(
                         orDefault(normTopkProb, false),
                         false,
                         shared,
-                        MoeSpec.KeyStyle.QWEN),
-                maxPos,
-                HfConfigSupport.tokenId(bosTokenId),
-                HfConfigSupport.tokenIds(eosTokenId, "eos_token_id"),
-                HfConfigSupport.tokenId(padTokenId));
+                        MoeSpec.KeyStyle.QWEN);
+        return c.toSpec(
+                "qwen2_moe",
+                DEFAULTS,
+                new CommonConfig.Layout(
+                        orDefault(qkvBias, true),
+                        false,
+                        false,
+                        false,
+                        windows(layers),
+                        HfConfigSupport.qwenSparseLayers(
+                                layers,
+                                experts,
+                                orDefault(decoderSparseStep, 1),
+                                orDefault(mlpOnlyLayers, List.of())),
+                        moe));
     }
 
     private int[] windows(int layers) {
