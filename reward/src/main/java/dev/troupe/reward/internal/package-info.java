@@ -1,0 +1,2 @@
+/** Not API: the reward worker pool and config helpers. */
+package dev.troupe.reward.internal;
