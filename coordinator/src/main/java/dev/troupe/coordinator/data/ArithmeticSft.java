@@ -1,6 +1,7 @@
 package dev.troupe.coordinator.data;
 
 import dev.troupe.coordinator.data.internal.TextTemplate;
+import dev.troupe.coordinator.internal.FieldException;
 import dev.troupe.coordinator.internal.SplitMix64;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,9 +30,6 @@ import java.util.Set;
  * template's format.
  */
 public final class ArithmeticSft {
-    /** The config key of the response template, named in errors. */
-    public static final String RESPONSE_TEMPLATE_KEY = "troupe.data.sft.response-template";
-
     private static final long WRONG_STREAM = 0x7772_6f6e_67L; // "wrong"
 
     private final ArithmeticTasks tasks;
@@ -49,11 +47,11 @@ public final class ArithmeticSft {
 
     /**
      * Parses a response template: placeholders {@code {answer}} (required) and {@code {reasoning}};
-     * a {@link TemplateException} names {@link #RESPONSE_TEMPLATE_KEY}.
+     * a bad one fails with a {@link FieldException} naming {@code response-template}.
      */
     static TextTemplate parseResponseTemplate(String template) {
         return TextTemplate.parse(
-                RESPONSE_TEMPLATE_KEY, template, Set.of("answer", "reasoning"), Set.of("answer"));
+                "response-template", template, Set.of("answer", "reasoning"), Set.of("answer"));
     }
 
     /** The conversations, one per training problem, each made when asked for. */

@@ -139,8 +139,6 @@ public record DataConfig(
     private static <T> T section(Config root, String section, Supplier<T> build) {
         try {
             return build.get();
-        } catch (TemplateException e) {
-            throw ConfigValues.badValue(root, e.key(), e.problem());
         } catch (FieldException e) {
             throw ConfigValues.badValue(root, section + "." + e.field(), e.problem());
         }

@@ -12,9 +12,6 @@ import java.util.Objects;
  * @param system the system message in chat format; empty for none
  */
 public record PromptConfig(String template, PromptFormat format, String system) {
-    /** The config key of the template, named in errors. */
-    public static final String TEMPLATE_KEY = "troupe.data.prompt.template";
-
     public PromptConfig {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(system, "system");

@@ -37,8 +37,7 @@ public final class PromptTemplate {
     }
 
     static TextTemplate parseText(String template) {
-        return TextTemplate.parse(
-                PromptConfig.TEMPLATE_KEY, template, Set.of(QUESTION), Set.of(QUESTION));
+        return TextTemplate.parse("template", template, Set.of(QUESTION), Set.of(QUESTION));
     }
 
     public PromptFormat format() {

@@ -45,15 +45,15 @@ class PromptTemplateTest {
     }
 
     @Test
-    void shouldFailOnAnUnknownPlaceholderNamingTheConfigKey() {
-        TemplateException e =
+    void shouldFailOnAnUnknownPlaceholderNamingTheTemplateField() {
+        // DataConfigTest checks that config reading turns the field into the full key.
+        FieldException e =
                 assertThrows(
-                        TemplateException.class,
+                        FieldException.class,
                         () -> template("{question} {answer}", PromptFormat.CHAT, ""));
-        assertEquals("troupe.data.prompt.template", e.key());
+        assertEquals("template", e.field());
         assertEquals(
-                "troupe.data.prompt.template: unknown placeholder {answer} at character 11;"
-                        + " known: {question}",
+                "template: unknown placeholder {answer} at character 11; known: {question}",
                 e.getMessage());
     }
 
@@ -62,26 +62,26 @@ class PromptTemplateTest {
         assertEquals(
                 "unclosed '{' at character 3; write '{{' for a literal brace",
                 assertThrows(
-                                TemplateException.class,
+                                FieldException.class,
                                 () -> template("Q: {question", PromptFormat.CHAT, ""))
                         .problem());
         assertEquals(
                 "single '}' at character 12; write '}}' for a literal brace",
                 assertThrows(
-                                TemplateException.class,
+                                FieldException.class,
                                 () -> template("{question} x}", PromptFormat.CHAT, ""))
                         .problem());
         assertEquals(
                 "bad placeholder { question } at character 0: a placeholder is a name of"
                         + " letters, digits and _; write '{{' and '}}' for literal braces",
                 assertThrows(
-                                TemplateException.class,
+                                FieldException.class,
                                 () -> template("{ question }", PromptFormat.CHAT, ""))
                         .problem());
         assertEquals(
                 "the template has no {question}",
                 assertThrows(
-                                TemplateException.class,
+                                FieldException.class,
                                 () -> template("Solve it.", PromptFormat.CHAT, ""))
                         .problem());
     }

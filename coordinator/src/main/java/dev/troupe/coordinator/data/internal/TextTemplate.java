@@ -1,6 +1,6 @@
 package dev.troupe.coordinator.data.internal;
 
-import dev.troupe.coordinator.data.TemplateException;
+import dev.troupe.coordinator.internal.FieldException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,14 +24,15 @@ public final class TextTemplate {
     /**
      * Parses {@code template}.
      *
-     * @param key the config key it came from, for messages
+     * @param field the config key it came from, relative to its section ({@code template}), for
+     *     messages
      * @param known the placeholder names it may use
      * @param required the names it must use
-     * @throws TemplateException naming {@code key} on an unknown or missing placeholder or a stray
+     * @throws FieldException naming {@code field} on an unknown or missing placeholder or a stray
      *     brace
      */
     public static TextTemplate parse(
-            String key, String template, Set<String> known, Set<String> required) {
+            String field, String template, Set<String> known, Set<String> required) {
         List<String> parts = new ArrayList<>();
         StringBuilder literal = new StringBuilder();
         int i = 0;
@@ -44,19 +45,19 @@ public final class TextTemplate {
                 literal.append('}');
                 i += 2;
             } else if (c == '}') {
-                throw new TemplateException(
-                        key, "single '}' at character " + i + "; write '}}' for a literal brace");
+                throw new FieldException(
+                        field, "single '}' at character " + i + "; write '}}' for a literal brace");
             } else if (c == '{') {
                 int close = template.indexOf('}', i + 1);
                 if (close < 0) {
-                    throw new TemplateException(
-                            key,
+                    throw new FieldException(
+                            field,
                             "unclosed '{' at character " + i + "; write '{{' for a literal brace");
                 }
                 String name = template.substring(i + 1, close);
                 if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-                    throw new TemplateException(
-                            key,
+                    throw new FieldException(
+                            field,
                             "bad placeholder {"
                                     + name
                                     + "} at character "
@@ -65,8 +66,8 @@ public final class TextTemplate {
                                     + " '{{' and '}}' for literal braces");
                 }
                 if (!known.contains(name)) {
-                    throw new TemplateException(
-                            key,
+                    throw new FieldException(
+                            field,
                             "unknown placeholder {"
                                     + name
                                     + "} at character "
@@ -88,7 +89,7 @@ public final class TextTemplate {
         Set<String> missing = new TreeSet<>(required);
         missing.removeAll(parsed.placeholders());
         if (!missing.isEmpty()) {
-            throw new TemplateException(key, "the template has no " + braced(missing));
+            throw new FieldException(field, "the template has no " + braced(missing));
         }
         return parsed;
     }
