@@ -111,7 +111,10 @@ public record DataConfig(
                                 sft));
     }
 
-    /** The training problems of {@link #source()}: read from the file or generated. */
+    /**
+     * The training problems of {@link #source()}: generated, or read from the file (then a {@link
+     * JsonlDataset}, whose {@code summary()} and {@code badLines()} report the skipped lines).
+     */
     public Dataset<Problem> trainProblems() {
         return source == DataSource.GSM8K
                 ? Gsm8kJsonl.load(gsm8kTrain.orElseThrow())

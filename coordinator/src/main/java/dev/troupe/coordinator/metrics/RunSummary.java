@@ -70,9 +70,19 @@ public record RunSummary(
 
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: its file is private (0600), and the rename would keep that.
+        Path temp =
+                dir.resolve(
+                        file.getFileName()
+                                + "."
+                                + ProcessHandle.current().pid()
+                                + "."
+                                + System.nanoTime()
+                                + ".tmp");
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            try (FileChannel channel =
+                    FileChannel.open(
+                            temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buffer = ByteBuffer.wrap(bytes);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);

@@ -57,6 +57,14 @@ class RunSummaryTest {
     }
 
     @Test
+    void shouldGiveTheSummaryTheSamePermissionsAsAnyNewFile() throws IOException {
+        Path file = dir.resolve(RunSummary.FILE_NAME);
+        new RunSummary(1, 2, 0.5, 3, 4).write(file);
+        Path plain = Files.createFile(dir.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file));
+    }
+
+    @Test
     void shouldRefuseValuesOutsideTheirUnits() {
         assertThrows(IllegalArgumentException.class, () -> new RunSummary(0.5, 101, 1, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new RunSummary(0.5, 50, 97, 0, 0));
