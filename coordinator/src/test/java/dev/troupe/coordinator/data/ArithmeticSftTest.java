@@ -1,0 +1,91 @@
+package dev.troupe.coordinator.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ArithmeticSftTest {
+    static final ArithmeticTasks TASKS =
+            new ArithmeticTasks(ArithmeticTasksTest.defaults(10_000, 10), 11);
+    static final PromptTemplate PROMPT =
+            PromptTemplate.of(
+                    new PromptConfig("Solve: {question}", PromptFormat.CHAT, "Be exact."));
+
+    private static ArithmeticSft sft(boolean reasoning, double wrongFraction) {
+        return new ArithmeticSft(
+                TASKS,
+                PROMPT,
+                new SftConfig(
+                        Optional.empty(),
+                        "{reasoning}<answer>{answer}</answer>",
+                        reasoning,
+                        wrongFraction));
+    }
+
+    @Test
+    void shouldAskTheGrpoPromptAndAnswerInTheResponseTemplate() {
+        Problem problem = TASKS.train().get(0);
+        Conversation c = sft(false, 0).conversation(0);
+
+        assertEquals(
+                List.of(
+                        ChatTurn.system("Be exact."),
+                        ChatTurn.user("Solve: " + problem.question()),
+                        ChatTurn.assistant("<answer>" + problem.referenceAnswer() + "</answer>")),
+                c.turns());
+        assertEquals("arithmetic-sft/train/0", c.id());
+        assertEquals("true", c.metadata().get("answer_correct"));
+        assertEquals(10_000, sft(false, 0).conversations().size());
+    }
+
+    @Test
+    void shouldWriteTheWorkedStepsBeforeTheAnswerWhenReasoningIsOn() {
+        // A problem with three operands, to see more than one step.
+        ArithmeticTaskConfig config =
+                new ArithmeticTaskConfig(
+                        List.of(Operation.PLUS, Operation.TIMES), 1, 1, 3, 3, false, 0.1, 10, 1);
+        ArithmeticTasks tasks = new ArithmeticTasks(config, 2);
+        ArithmeticSft sft =
+                new ArithmeticSft(
+                        tasks,
+                        PROMPT,
+                        new SftConfig(
+                                Optional.empty(), "{reasoning}<answer>{answer}</answer>", true, 0));
+        ArithmeticExpression e = tasks.trainExpression(0);
+        List<ArithmeticExpression.Step> steps = e.steps();
+
+        String reply = sft.conversation(0).turns().get(2).content();
+
+        assertEquals(
+                steps.get(0) + "\n" + steps.get(1) + "\n<answer>" + e.value() + "</answer>", reply);
+    }
+
+    @Test
+    void shouldShowAWrongAnswerInAboutTheConfiguredShareOfConversations() {
+        ArithmeticSft sft = sft(true, 0.3);
+        int wrong = 0;
+        for (int i = 0; i < 10_000; i++) {
+            Conversation c = sft.conversation(i);
+            String reference = c.metadata().get("reference_answer");
+            String shown = c.metadata().get("answer_shown");
+            String reply = c.turns().get(2).content();
+            assertTrue(reply.endsWith("= " + shown + "\n<answer>" + shown + "</answer>"), reply);
+            if (c.metadata().get("answer_correct").equals("false")) {
+                wrong++;
+                assertNotEquals(reference, shown);
+                long offset = Math.abs(Long.parseLong(shown) - Long.parseLong(reference));
+                assertTrue(offset >= 1 && offset <= 10, c.toString());
+                assertTrue(Long.parseLong(shown) >= 0, "negative answers are off: " + c);
+            } else {
+                assertEquals(reference, shown);
+            }
+        }
+        // Binomial(10000, 0.3): standard deviation about 46.
+        assertTrue(Math.abs(wrong - 3000) < 250, wrong + " wrong of 10000");
+        assertEquals(sft.conversation(1234), sft(true, 0.3).conversation(1234));
+    }
+}
