@@ -30,6 +30,11 @@ public record ChannelSpec(
         int dataStreamId,
         int controlStreamId) {
 
+    /** Control frames are small: acknowledgements and hellos. */
+    private static final int CONTROL_TERM_LENGTH = 64 * 1024;
+
+    private static final int CONTROL_MTU = 1408;
+
     public ChannelSpec {
         if (dataStreamId == controlStreamId && media == TransportConfig.Media.IPC) {
             throw new IllegalArgumentException(
@@ -116,11 +121,16 @@ public record ChannelSpec(
     /** A receiver's control publication (small frames: the default term and MTU). */
     String receiverControlChannel() {
         return ipc()
-                ? new ChannelUriStringBuilder().media("ipc").termLength(64 * 1024).build()
+                ? new ChannelUriStringBuilder()
+                        .media("ipc")
+                        .termLength(CONTROL_TERM_LENGTH)
+                        .mtu(CONTROL_MTU)
+                        .build()
                 : new ChannelUriStringBuilder()
                         .media("udp")
                         .endpoint(senderHost + ":" + controlPort)
-                        .termLength(64 * 1024)
+                        .termLength(CONTROL_TERM_LENGTH)
+                        .mtu(CONTROL_MTU)
                         .build();
     }
 

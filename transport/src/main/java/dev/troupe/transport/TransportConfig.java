@@ -183,6 +183,14 @@ public record TransportConfig(
                         positiveNs(d, "driver.", "image-liveness-timeout"),
                         positiveNs(d, "driver.", "publication-unblock-timeout"),
                         positiveNs(d, "driver.", "driver-timeout"));
+        if (driver.ipcMtu() > driver.ipcTermLength() / 8) {
+            throw bad(
+                    "driver.ipc-mtu", "must be at most driver.ipc-term-length / 8 (Aeron's limit)");
+        }
+        if (driver.udpMtu() > driver.udpTermLength() / 8) {
+            throw bad(
+                    "driver.udp-mtu", "must be at most driver.udp-term-length / 8 (Aeron's limit)");
+        }
         if (driver.publicationUnblockTimeoutNs() <= driver.clientLivenessTimeoutNs()) {
             throw bad(
                     "driver.publication-unblock-timeout",

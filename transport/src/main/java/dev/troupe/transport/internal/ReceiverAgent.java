@@ -234,6 +234,9 @@ public final class ReceiverAgent implements Agent {
         } catch (RuntimeException e) {
             target = BatchTarget.refuse(TransferStatus.REJECTED, String.valueOf(e.getMessage()));
         }
+        // The sink may take its time (allocating, waiting for a buffer): the stream was not silent.
+        nowNs = System.nanoTime();
+        s.lastFrameNs = nowNs;
         if (target.refused()) {
             counters.discarded(target.refusal());
             sink.discard(
@@ -458,6 +461,7 @@ public final class ReceiverAgent implements Agent {
                 }
             }
             sink.commit(done, s.target);
+            nowNs = System.nanoTime();
         } catch (RuntimeException e) {
             fail(s, TransferStatus.REJECTED, "the sink refused the batch: " + e.getMessage());
             return;

@@ -241,6 +241,16 @@ public final class SenderAgent implements Agent {
 
     /** Acts on an offer or tryClaim result below zero. */
     private int onBlocked(OutgoingBatch b, long result) {
+        if (result == Publication.NOT_CONNECTED
+                && b.expectedIds.length == 0
+                && b.state == OutgoingBatch.BEGIN) {
+            // Sent to nobody: no receiver is connected and none was expected.
+            b.releaseOwned();
+            current = null;
+            b.handle.sent().complete(null);
+            completeDelivered(b);
+            return 1;
+        }
         if (result == Publication.BACK_PRESSURED
                 || result == Publication.ADMIN_ACTION
                 || result == Publication.NOT_CONNECTED) {
