@@ -147,8 +147,7 @@ class TensorChannelTest {
         // 4 log terms long) and carries on when the receiver reads again; nothing is lost.
         ChannelSpec spec = ChannelSpec.ipc("slow", 1031);
         TransportTestSupport.RecordingSink sink = new TransportTestSupport.RecordingSink();
-        sink.gate = new CompletableFuture<>();
-        sink.gated = true;
+        sink.gateVersion = 1;
         try (Tensor t = patterned(DType.F32, 5, 1024, 1024);
                 TensorSender sender =
                         TensorSender.open(node, spec, "learner", SenderListener.NONE);

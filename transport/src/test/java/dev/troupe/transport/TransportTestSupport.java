@@ -107,12 +107,17 @@ final class TransportTestSupport {
 
         final CopyOnWriteArrayList<Committed> committed = new CopyOnWriteArrayList<>();
         final CopyOnWriteArrayList<Discarded> discarded = new CopyOnWriteArrayList<>();
-        volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
-        volatile boolean gated;
+
+        /** prepare() of this version completes {@link #entered} and waits for {@link #gate}. */
+        volatile long gateVersion = Long.MIN_VALUE;
+
+        final CompletableFuture<Void> gate = new CompletableFuture<>();
+        final CompletableFuture<Void> entered = new CompletableFuture<>();
 
         @Override
         public BatchTarget prepare(BatchDescriptor batch) {
-            if (gated) {
+            if (batch.version() == gateVersion) {
+                entered.complete(null);
                 gate.join();
             }
             List<Tensor> out = new ArrayList<>();
