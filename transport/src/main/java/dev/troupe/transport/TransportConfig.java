@@ -205,13 +205,13 @@ public record TransportConfig(
                             throw bad("media", "'" + media + "' is not a media (valid: ipc, udp)");
                 };
         String idle = str(c, "idle-strategy").toLowerCase(Locale.ROOT);
-        if (!Set.of("backoff", "yielding", "sleeping", "busy-spin").contains(idle)) {
+        if (!Set.of("backoff", "parking", "yielding", "sleeping", "busy-spin").contains(idle)) {
             throw bad(
                     "idle-strategy",
                     "'"
                             + idle
-                            + "' is not an idle strategy (valid: backoff, yielding, sleeping,"
-                            + " busy-spin)");
+                            + "' is not an idle strategy (valid: backoff, parking, yielding,"
+                            + " sleeping, busy-spin)");
         }
         int slots = integer(c, "subscriber-slots");
         if (slots < 2) {

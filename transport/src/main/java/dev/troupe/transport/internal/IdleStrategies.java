@@ -19,6 +19,12 @@ public final class IdleStrategies {
                             10,
                             TimeUnit.MICROSECONDS.toNanos(1),
                             TimeUnit.MILLISECONDS.toNanos(1));
+            case "parking" ->
+                    new BackoffIdleStrategy(
+                            1,
+                            1,
+                            TimeUnit.MICROSECONDS.toNanos(1),
+                            TimeUnit.MICROSECONDS.toNanos(250));
             case "yielding" -> new YieldingIdleStrategy();
             case "sleeping" -> new SleepingMillisIdleStrategy(1);
             case "busy-spin" -> new BusySpinIdleStrategy();
