@@ -165,6 +165,10 @@ public final class TensorSender implements AutoCloseable {
             long version,
             Map<String, Tensor> tensors,
             Collection<String> targetNames) {
+        if (runner.isClosed()) {
+            throw new IllegalStateException(
+                    "sender " + name + " on " + spec.describe() + " is closed");
+        }
         long submitNs = System.nanoTime();
         int n = tensors.size();
         String[] names = new String[n];
