@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -280,6 +281,11 @@ public final class TensorSender implements AutoCloseable {
                             + ": "
                             + QUEUE_CAPACITY
                             + " batches already queued");
+        }
+        // Wake the agent if it is parked: the batch starts now rather than after its idle period.
+        Thread agentThread = runner.thread();
+        if (agentThread != null) {
+            LockSupport.unpark(agentThread);
         }
         return handle;
     }

@@ -26,7 +26,8 @@ final class BenchChannels {
     /** Transport settings of the benchmark: the reference defaults, in {@code directory}. */
     static TransportConfig config(String directory, boolean embedded, String media) {
         return TransportConfig.parse(
-                "troupe.transport { media = "
+                System.getProperty("bench.config", "")
+                        + "\ntroupe.transport { media = "
                         + media
                         + ", driver { directory = \""
                         + directory

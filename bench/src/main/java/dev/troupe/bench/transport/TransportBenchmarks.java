@@ -89,6 +89,7 @@ public final class TransportBenchmarks {
     public static void main(String[] args) throws Exception {
         boolean quick = Arrays.asList(args).contains("--quick");
         boolean adapterOnly = Arrays.asList(args).contains("--adapter-only");
+        boolean ipcOnly = Arrays.asList(args).contains("--ipc-only");
         Path out =
                 Arrays.stream(args)
                         .filter(a -> !a.startsWith("--"))
@@ -124,7 +125,8 @@ public final class TransportBenchmarks {
                     System.out.printf(Locale.ROOT, "bounds %s done%n", human(sizes[i]));
                 }
                 double[][] ipc = channel(node, dir, "ipc", src, sizes, quick);
-                double[][] udp = channel(node, dir, "udp", src, sizes, quick);
+                double[][] udp =
+                        ipcOnly ? memcpy.clone() : channel(node, dir, "udp", src, sizes, quick);
                 for (int i = 0; i < sizes.length; i++) {
                     rows.add(
                             new Row(
@@ -140,6 +142,10 @@ public final class TransportBenchmarks {
         // Every process of the sync sleeps 1 ms when idle: on a host with fewer cores than busy
         // processes, spinning agents take the cores the working ones need. Also measured with the
         // default backoff strategy, for comparison.
+        if (ipcOnly) {
+            printTable(rows, adapterSync(dir, 1, "sleeping"));
+            return;
+        }
         sync = adapterSync(dir, quick ? 5 : 20, "sleeping");
         syncBackoff = adapterSync(dir, quick ? 5 : 20, "backoff");
         String loadAfter = loadAverage();
@@ -376,6 +382,7 @@ public final class TransportBenchmarks {
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xmx256m");
         cmd.add("-Dbench.idle=" + System.getProperty("bench.idle", "backoff"));
+        cmd.add("-Dbench.config=" + System.getProperty("bench.config", ""));
         cmd.add("-Dorg.bytedeco.javacpp.maxPhysicalBytes=0");
         cmd.add("-Dorg.bytedeco.javacpp.maxBytes=0");
         cmd.add("--add-opens");
