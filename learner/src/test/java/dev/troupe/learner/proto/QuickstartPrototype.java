@@ -28,7 +28,7 @@ import org.bytedeco.pytorch.Tensor;
 
 /** Scratch: how fast does a tiny model learn arithmetic with SFT then GRPO on this CPU? */
 public class QuickstartPrototype {
-    static final String CHARS = "0123456789+-*=<>/answer ?:Q";
+    static final String CHARS = "0123456789+-*=<>/answer ?:Qthik";
     static final int PAD = 0, EOS = 1, BOS = 2;
 
     static int id(char c) {
@@ -53,14 +53,19 @@ public class QuickstartPrototype {
     }
 
     record Problem(int a, int b, int answer) {
-        String prompt() { return a + "+" + b + "="; }
-        String completion() { return "<answer>" + answer + "</answer>"; }
+        String prompt() { return Boolean.getBoolean("think") ? String.format("%02d+%02d=", a, b) : a + "+" + b + "="; }
+        String completion() {
+            if (!Boolean.getBoolean("think")) return "<answer>" + answer + "</answer>";
+            int a0 = a % 10, b0 = b % 10, a1 = a / 10, b1 = b / 10;
+            return "<think>" + a0 + "+" + b0 + "=" + (a0 + b0) + " " + a1 + "+" + b1 + "=" + (a1 + b1) + "</think><answer>" + answer + "</answer>";
+        }
     }
 
     static List<Problem> problems(Random r, int n, boolean test) {
         List<Problem> out = new ArrayList<>();
         while (out.size() < n) {
             int a = r.nextInt(maxA), b = r.nextInt(maxB);
+            if (Boolean.getBoolean("noCarry") && ((a % 10) + (b % 10) >= 10 || (a / 10) + (b / 10) >= 10)) continue;
             boolean isTest = ((a * 131 + b * 7) % 5) == 0;
             if (isTest != test) continue;
             out.add(new Problem(a, b, a + b));
@@ -69,7 +74,7 @@ public class QuickstartPrototype {
     }
 
     static int maxA = 100, maxB = 100;
-    static final Pattern ANS = Pattern.compile("<answer>(-?\\d+)</answer>");
+    static final Pattern ANS = Pattern.compile("(?:<think>[^<]*</think>)?<answer>(-?\\d+)</answer>");
 
     public static void main(String[] args) {
         int hidden = Integer.parseInt(System.getProperty("hidden", "128"));
@@ -168,7 +173,7 @@ public class QuickstartPrototype {
     static double[] grpoStep(DecoderModel model, BatchGenerator gen, LoraAdapter lora, AdamW opt, List<Problem> batch, int g, double lr, int step) {
         List<int[]> prompts = new ArrayList<>();
         for (Problem p : batch) for (int k = 0; k < g; k++) prompts.add(enc(p.prompt()));
-        List<GeneratedSequence> out = gen.generate(prompts, new GenerationConfig(24, 1.0, 0, 1.0, step, Set.of(EOS), PAD), lora);
+        List<GeneratedSequence> out = gen.generate(prompts, new GenerationConfig(48, 1.0, 0, 1.0, step, Set.of(EOS), PAD), lora);
         int n = prompts.size();
         float[] rewards = new float[n];
         int[] groups = new int[n];
@@ -226,7 +231,7 @@ public class QuickstartPrototype {
     static double[] eval(BatchGenerator gen, LoraAdapter lora, List<Problem> test) {
         List<int[]> prompts = new ArrayList<>();
         for (Problem p : test) prompts.add(enc(p.prompt()));
-        List<GeneratedSequence> out = gen.generate(prompts, GenerationConfig.greedy(24, Set.of(EOS), PAD), lora);
+        List<GeneratedSequence> out = gen.generate(prompts, GenerationConfig.greedy(48, Set.of(EOS), PAD), lora);
         int correct = 0, format = 0;
         for (int i = 0; i < 0; i++) System.out.println("  sample: " + test.get(i).prompt() + " -> [" + dec(out.get(i).tokens()) + "] " + java.util.Arrays.toString(out.get(i).tokens()) + " stopped=" + out.get(i).stopped());
         for (int i = 0; i < test.size(); i++) {
