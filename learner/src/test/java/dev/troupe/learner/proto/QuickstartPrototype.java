@@ -53,11 +53,22 @@ public class QuickstartPrototype {
     }
 
     record Problem(int a, int b, int answer) {
-        String prompt() { return Boolean.getBoolean("think") ? String.format("%02d+%02d=", a, b) : a + "+" + b + "="; }
+        String prompt() {
+            int d = Integer.getInteger("digits", 2);
+            return Boolean.getBoolean("think") ? String.format("%0" + d + "d+%0" + d + "d=", a, b) : a + "+" + b + "=";
+        }
         String completion() {
             if (!Boolean.getBoolean("think")) return "<answer>" + answer + "</answer>";
-            int a0 = a % 10, b0 = b % 10, a1 = a / 10, b1 = b / 10;
-            return "<think>" + a0 + "+" + b0 + "=" + (a0 + b0) + " " + a1 + "+" + b1 + "=" + (a1 + b1) + "</think><answer>" + answer + "</answer>";
+            int d = Integer.getInteger("digits", 2);
+            StringBuilder t = new StringBuilder("<think>");
+            int x = a, y = b;
+            for (int i = 0; i < d; i++) {
+                if (i > 0) t.append(' ');
+                t.append(x % 10).append('+').append(y % 10).append('=').append(x % 10 + y % 10);
+                x /= 10;
+                y /= 10;
+            }
+            return t + "</think><answer>" + answer + "</answer>";
         }
     }
 
@@ -65,7 +76,7 @@ public class QuickstartPrototype {
         List<Problem> out = new ArrayList<>();
         while (out.size() < n) {
             int a = r.nextInt(maxA), b = r.nextInt(maxB);
-            if (Boolean.getBoolean("noCarry") && ((a % 10) + (b % 10) >= 10 || (a / 10) + (b / 10) >= 10)) continue;
+            if (Boolean.getBoolean("noCarry") && carries(a, b)) continue;
             boolean isTest = ((a * 131 + b * 7) % 5) == 0;
             if (isTest != test) continue;
             out.add(new Problem(a, b, a + b));
@@ -74,6 +85,15 @@ public class QuickstartPrototype {
     }
 
     static int maxA = 100, maxB = 100;
+
+    static boolean carries(int a, int b) {
+        while (a > 0 || b > 0) {
+            if (a % 10 + b % 10 >= 10) return true;
+            a /= 10;
+            b /= 10;
+        }
+        return false;
+    }
     static final Pattern ANS = Pattern.compile("(?:<think>[^<]*</think>)?<answer>(-?\\d+)</answer>");
 
     public static void main(String[] args) {
@@ -94,7 +114,7 @@ public class QuickstartPrototype {
         c.put("num_hidden_layers", layers);
         c.put("num_attention_heads", 4);
         c.put("num_key_value_heads", 4);
-        c.put("max_position_embeddings", 64);
+        c.put("max_position_embeddings", 128);
         c.put("tie_word_embeddings", true);
         c.put("initializer_range", Double.parseDouble(System.getProperty("std", "0.1")));
         Random rnd = new Random(1);
@@ -173,7 +193,7 @@ public class QuickstartPrototype {
     static double[] grpoStep(DecoderModel model, BatchGenerator gen, LoraAdapter lora, AdamW opt, List<Problem> batch, int g, double lr, int step) {
         List<int[]> prompts = new ArrayList<>();
         for (Problem p : batch) for (int k = 0; k < g; k++) prompts.add(enc(p.prompt()));
-        List<GeneratedSequence> out = gen.generate(prompts, new GenerationConfig(48, 1.0, 0, 1.0, step, Set.of(EOS), PAD), lora);
+        List<GeneratedSequence> out = gen.generate(prompts, new GenerationConfig(64, 1.0, 0, 1.0, step, Set.of(EOS), PAD), lora);
         int n = prompts.size();
         float[] rewards = new float[n];
         int[] groups = new int[n];
@@ -231,7 +251,7 @@ public class QuickstartPrototype {
     static double[] eval(BatchGenerator gen, LoraAdapter lora, List<Problem> test) {
         List<int[]> prompts = new ArrayList<>();
         for (Problem p : test) prompts.add(enc(p.prompt()));
-        List<GeneratedSequence> out = gen.generate(prompts, GenerationConfig.greedy(48, Set.of(EOS), PAD), lora);
+        List<GeneratedSequence> out = gen.generate(prompts, GenerationConfig.greedy(64, Set.of(EOS), PAD), lora);
         int correct = 0, format = 0;
         for (int i = 0; i < 0; i++) System.out.println("  sample: " + test.get(i).prompt() + " -> [" + dec(out.get(i).tokens()) + "] " + java.util.Arrays.toString(out.get(i).tokens()) + " stopped=" + out.get(i).stopped());
         for (int i = 0; i < test.size(); i++) {
