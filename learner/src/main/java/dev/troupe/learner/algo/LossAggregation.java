@@ -57,6 +57,43 @@ public enum LossAggregation {
     }
 
     /**
+     * The part of a batch's aggregated loss that falls on one micro-batch, so that the gradients of
+     * the micro-batches add up to the gradient of the whole batch: the normaliser comes from the
+     * whole batch, not the micro-batch.
+     *
+     * @param loss (b, T) per-token loss of the micro-batch
+     * @param mask (b, T) its fp32 mask
+     * @param batchTokens real tokens in the whole batch
+     * @param batchSequences sequences in the whole batch
+     * @param paddedLength the padded length T of the batch (for seq-mean-token-sum-norm)
+     * @return a scalar
+     */
+    public Tensor applyPart(
+            Tensor loss, Tensor mask, double batchTokens, long batchSequences, long paddedLength) {
+        return Owned.compute(
+                () -> {
+                    Tensor masked = loss.mul(mask);
+                    ScalarTypeOptional keep = new ScalarTypeOptional();
+                    return switch (this) {
+                        case TOKEN_MEAN -> masked.sum().div(new Scalar(batchTokens + 1e-8));
+                        case SEQ_MEAN_TOKEN_SUM ->
+                                masked.sum(new long[] {-1}, false, keep)
+                                        .sum()
+                                        .div(new Scalar((double) batchSequences));
+                        case SEQ_MEAN_TOKEN_MEAN ->
+                                masked.sum(new long[] {-1}, false, keep)
+                                        .div(
+                                                mask.sum(new long[] {-1}, false, keep)
+                                                        .clamp_min(new Scalar(1.0)))
+                                        .sum()
+                                        .div(new Scalar((double) batchSequences));
+                        case SEQ_MEAN_TOKEN_SUM_NORM ->
+                                masked.sum().div(new Scalar((double) paddedLength));
+                    };
+                });
+    }
+
+    /**
      * @param loss (B, T) per-token loss
      * @param mask (B, T) 1 for tokens that count, fp32
      * @return a scalar

@@ -1,0 +1,309 @@
+package dev.troupe.learner;
+
+import dev.troupe.learner.algo.ImportanceSampling;
+import dev.troupe.learner.algo.PolicyLoss;
+import dev.troupe.learner.internal.PaddedBatch;
+import dev.troupe.learner.optim.AdamW;
+import dev.troupe.learner.optim.GradientClipping;
+import dev.troupe.model.DecoderModel;
+import dev.troupe.model.TokenLogProbs;
+import dev.troupe.model.lora.LoraAdapter;
+import dev.troupe.model.lora.LoraLookup;
+import dev.troupe.tensor.NoGrad;
+import dev.troupe.tensor.Owned;
+import dev.troupe.tensor.Tensors;
+import dev.troupe.tensor.safetensors.SafetensorsFile;
+import dev.troupe.tensor.safetensors.SafetensorsWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Updates a LoRA adapter on a frozen model: GRPO (the clipped surrogate of {@link PolicyLoss} on
+ * group advantages, a KL term to the reference policy — the same model with the adapter off — and
+ * truncated importance sampling against the rollout's log-probabilities) or SFT (cross-entropy on
+ * completion tokens). One call is one batch: {@code epochs} passes, each split into {@code
+ * miniBatches} optimiser steps, each accumulated over micro-batches whose losses are normalised by
+ * the whole mini-batch, so the gradient is the same whatever the micro-batch size.
+ *
+ * <p>Not thread-safe: one thread drives a trainer (the learner actor's libtorch dispatcher).
+ */
+public final class PolicyTrainer implements AutoCloseable {
+    private final DecoderModel model;
+    private final LoraAdapter adapter;
+    private final TrainerConfig config;
+    private final AdamW optimizer;
+    private long updates;
+
+    public PolicyTrainer(DecoderModel model, LoraAdapter adapter, TrainerConfig config) {
+        this.model = model;
+        this.adapter = adapter;
+        this.config = config;
+        this.optimizer =
+                new AdamW(
+                        adapter.peftTensors(),
+                        config.beta1(),
+                        config.beta2(),
+                        config.adamEps(),
+                        config.weightDecay());
+    }
+
+    public LoraAdapter adapter() {
+        return adapter;
+    }
+
+    /** Batches trained on so far (the adapter's version counter). */
+    public long updates() {
+        return updates;
+    }
+
+    /** One GRPO batch. Returns metrics named as the run's metrics file names them. */
+    public Map<String, Double> grpo(List<TrainSample> samples) {
+        return train(samples, false);
+    }
+
+    /** One SFT batch: cross-entropy on completion tokens. */
+    public Map<String, Double> sft(List<TrainSample> samples) {
+        return train(samples, true);
+    }
+
+    private Map<String, Double> train(List<TrainSample> samples, boolean sft) {
+        if (samples.isEmpty()) {
+            throw new IllegalArgumentException("empty training batch");
+        }
+        long start = System.nanoTime();
+        // LoRA dropout draws from the global generator: seed it per update, so a resumed run draws
+        // what an uninterrupted one would.
+        torch.manual_seed(config.seed() * 1_000_003L + updates);
+        Map<String, Double> m = new LinkedHashMap<>();
+        try (PaddedBatch batch = PaddedBatch.of(samples, model.device());
+                PointerScope scope = new PointerScope()) {
+            long n = batch.size();
+            Tensor old = null;
+            Tensor ref = null;
+            Tensor weights = null;
+            if (!sft) {
+                try (NoGrad noGrad = new NoGrad()) {
+                    old = logProbs(batch, adapter, false);
+                    if (config.klBeta() > 0) {
+                        ref = logProbs(batch, LoraLookup.NONE, false);
+                    }
+                }
+                if (config.importanceCap() > 0 && batch.rolloutLogProbs() != null) {
+                    ImportanceSampling.Result is =
+                            ImportanceSampling.truncated(
+                                    old,
+                                    batch.rolloutLogProbs(),
+                                    batch.completionMask(),
+                                    config.importanceCap());
+                    weights = is.weights();
+                    m.put("rollout_learner_log_prob_gap", is.meanAbsLogGap());
+                    m.put("rollout_learner_log_prob_gap_max", is.maxAbsLogGap());
+                    m.put("importance_truncated_fraction", is.truncatedFraction());
+                }
+            }
+            Stats stats = new Stats();
+            int epochs = sft ? 1 : config.epochs();
+            int miniBatches = sft ? 1 : (int) Math.min(config.miniBatches(), n);
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                for (int mb = 0; mb < miniBatches; mb++) {
+                    long from = n * mb / miniBatches;
+                    long to = n * (mb + 1) / miniBatches;
+                    stats.gradNorms.add(
+                            miniBatchStep(batch, from, to, old, ref, weights, sft, stats));
+                }
+            }
+            updates++;
+            double tokens = Math.max(stats.tokens, 1);
+            m.put("loss", stats.loss / Math.max(1, (double) epochs * miniBatches));
+            if (!sft) {
+                m.put("pg_clip_fraction", stats.clipFraction / tokens);
+                m.put("pg_clip_fraction_lower", stats.clipFractionLower / tokens);
+                m.put("ppo_kl", stats.approxKl / tokens);
+                m.put("kl", ref == null ? 0.0 : stats.kl / tokens);
+            }
+            m.put("entropy", stats.entropy / tokens);
+            m.put(
+                    "grad_norm",
+                    stats.gradNorms.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+            m.put("learning_rate", stats.learningRate);
+            m.put("response_length", (double) batch.completionTokens() / n);
+            m.put("train_tokens", (double) batch.completionTokens());
+        }
+        m.put("learner_step_seconds", (System.nanoTime() - start) / 1e9);
+        return m;
+    }
+
+    /** Accumulators across micro-batches and passes, weighted by tokens. */
+    private static final class Stats {
+        double loss;
+        double clipFraction;
+        double clipFractionLower;
+        double approxKl;
+        double kl;
+        double entropy;
+        double tokens;
+        double learningRate;
+        final List<Double> gradNorms = new ArrayList<>();
+    }
+
+    private double miniBatchStep(
+            PaddedBatch batch,
+            long from,
+            long to,
+            Tensor old,
+            Tensor ref,
+            Tensor weights,
+            boolean sft,
+            Stats stats) {
+        optimizer.zeroGrad();
+        double miniTokens;
+        try (PointerScope s = new PointerScope()) {
+            miniTokens = Tensors.item(PaddedBatch.rows(batch.completionMask(), from, to).sum());
+        }
+        long miniSequences = to - from;
+        for (long mf = from; mf < to; mf += config.microBatchSize()) {
+            long mt = Math.min(to, mf + config.microBatchSize());
+            try (PointerScope s = new PointerScope()) {
+                Tensor mask = PaddedBatch.rows(batch.completionMask(), mf, mt);
+                double microTokens = Tensors.item(mask.sum());
+                TokenLogProbs.Result lp =
+                        TokenLogProbs.compute(
+                                model,
+                                PaddedBatch.rows(batch.ids(), mf, mt),
+                                PaddedBatch.rows(batch.attention(), mf, mt),
+                                null,
+                                adapter,
+                                true,
+                                config.logProbChunk(),
+                                true);
+                Tensor logp = lp.logProbs();
+                Tensor part;
+                if (sft) {
+                    part =
+                            config.aggregation()
+                                            == dev.troupe.learner.algo.LossAggregation.TOKEN_MEAN
+                                    ? logp.neg().mul(mask).sum().div(new Scalar(miniTokens + 1e-8))
+                                    : config.aggregation()
+                                            .applyPart(
+                                                    logp.neg(),
+                                                    mask,
+                                                    miniTokens,
+                                                    miniSequences,
+                                                    batch.paddedLength());
+                } else {
+                    PolicyLoss.Result pl =
+                            PolicyLoss.compute(
+                                    logp,
+                                    PaddedBatch.rows(old, mf, mt),
+                                    PaddedBatch.rows(batch.advantages(), mf, mt),
+                                    mask,
+                                    config.clipLow(),
+                                    config.clipHigh(),
+                                    config.dualClip(),
+                                    PaddedBatch.rows(weights, mf, mt),
+                                    config.aggregation());
+                    part =
+                            config.aggregation()
+                                    .applyPart(
+                                            pl.perToken(),
+                                            mask,
+                                            miniTokens,
+                                            miniSequences,
+                                            batch.paddedLength());
+                    stats.clipFraction += pl.clipFraction() * microTokens;
+                    stats.clipFractionLower += pl.clipFractionLower() * microTokens;
+                    stats.approxKl += pl.approxKl() * microTokens;
+                    if (ref != null) {
+                        Tensor klTokens = config.kl().estimate(logp, PaddedBatch.rows(ref, mf, mt));
+                        stats.kl += PolicyLoss.maskedMean(klTokens.detach(), mask) * microTokens;
+                        part =
+                                part.add(
+                                        config.aggregation()
+                                                .applyPart(
+                                                        klTokens,
+                                                        mask,
+                                                        miniTokens,
+                                                        miniSequences,
+                                                        batch.paddedLength())
+                                                .mul(new Scalar(config.klBeta())));
+                    }
+                }
+                stats.entropy += PolicyLoss.maskedMean(lp.entropy().detach(), mask) * microTokens;
+                stats.tokens += microTokens;
+                stats.loss += Tensors.item(part.detach());
+                part.backward();
+            }
+        }
+        double norm = GradientClipping.clipByGlobalNorm(adapter.parameters(), config.maxGradNorm());
+        double lr = config.schedule().at(optimizer.step());
+        stats.learningRate = lr;
+        optimizer.step(lr);
+        return norm;
+    }
+
+    /** Log-probabilities of the batch's tokens, (N, T-1), computed in micro-batches. */
+    private Tensor logProbs(PaddedBatch batch, LoraLookup lora, boolean training) {
+        return Owned.compute(
+                () -> {
+                    List<Tensor> parts = new ArrayList<>();
+                    for (long f = 0; f < batch.size(); f += config.microBatchSize()) {
+                        long t = Math.min(batch.size(), f + config.microBatchSize());
+                        parts.add(
+                                TokenLogProbs.compute(
+                                                model,
+                                                PaddedBatch.rows(batch.ids(), f, t),
+                                                PaddedBatch.rows(batch.attention(), f, t),
+                                                null,
+                                                lora,
+                                                training,
+                                                config.logProbChunk(),
+                                                false)
+                                        .logProbs());
+                    }
+                    return torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);
+                });
+    }
+
+    /** Writes the adapter (PEFT layout) and the optimiser state to {@code dir}. */
+    public void save(Path dir, String baseModel) {
+        adapter.save(dir.resolve("adapter"), baseModel);
+        SafetensorsWriter.write(
+                dir.resolve("optimizer.safetensors"),
+                optimizer.state(),
+                Map.of(
+                        "optimizer_steps",
+                        Long.toString(optimizer.step()),
+                        "updates",
+                        Long.toString(updates)));
+    }
+
+    /**
+     * Restores the optimiser state and update count written by {@link #save} (the adapter itself is
+     * loaded by whoever built this trainer).
+     */
+    public void loadOptimizer(Path dir) {
+        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve("optimizer.safetensors"));
+                PointerScope scope = new PointerScope()) {
+            Map<String, Tensor> state = new LinkedHashMap<>();
+            for (String name : f.names()) {
+                state.put(name, f.load(name));
+            }
+            optimizer.load(
+                    state, Long.parseLong(f.metadata().getOrDefault("optimizer_steps", "0")));
+            updates = Long.parseLong(f.metadata().getOrDefault("updates", "0"));
+        }
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+    }
+}

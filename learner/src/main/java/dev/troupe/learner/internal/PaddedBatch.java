@@ -1,0 +1,99 @@
+package dev.troupe.learner.internal;
+
+import dev.troupe.learner.TrainSample;
+import dev.troupe.tensor.ComputeDevice;
+import dev.troupe.tensor.DType;
+import dev.troupe.tensor.Owned;
+import dev.troupe.tensor.Tensors;
+import java.util.List;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Samples right-padded into tensors on a device. Log-probability position {@code j} predicts token
+ * {@code j + 1}, so the per-position tensors have length {@code T - 1}.
+ *
+ * @param ids (N, T) int64 token ids, padding 0
+ * @param attention (N, T) int64, 1 for real tokens
+ * @param completionMask (N, T-1) fp32, 1 where the predicted token is a completion token
+ * @param advantages (N, T-1) fp32, the sample's advantage at its completion positions
+ * @param rolloutLogProbs (N, T-1) fp32 behaviour log-probs at completion positions, or null
+ * @param completionTokens number of completion tokens in the batch
+ */
+public record PaddedBatch(
+        Tensor ids,
+        Tensor attention,
+        Tensor completionMask,
+        Tensor advantages,
+        Tensor rolloutLogProbs,
+        long completionTokens)
+        implements AutoCloseable {
+
+    /** Builds the tensors; the batch owns them until closed. */
+    public static PaddedBatch of(List<TrainSample> samples, ComputeDevice device) {
+        int n = samples.size();
+        int t = 0;
+        boolean rollout = true;
+        for (TrainSample s : samples) {
+            t = Math.max(t, s.tokens().length);
+            rollout &= s.rolloutLogProbs().length > 0;
+        }
+        long[] ids = new long[n * t];
+        long[] att = new long[n * t];
+        float[] mask = new float[n * (t - 1)];
+        float[] adv = new float[n * (t - 1)];
+        float[] lp = rollout ? new float[n * (t - 1)] : null;
+        long tokens = 0;
+        for (int i = 0; i < n; i++) {
+            TrainSample s = samples.get(i);
+            int[] tok = s.tokens();
+            float[] rl = s.rolloutLogProbs();
+            for (int j = 0; j < tok.length; j++) {
+                ids[i * t + j] = tok[j];
+                att[i * t + j] = 1;
+            }
+            for (int j = s.promptLength() - 1; j < tok.length - 1; j++) {
+                int k = i * (t - 1) + j;
+                mask[k] = 1;
+                adv[k] = s.advantage();
+                if (lp != null) {
+                    lp[k] = rl[j - (s.promptLength() - 1)];
+                }
+            }
+            tokens += s.completionLength();
+        }
+        try (Device d = device.torchDevice()) {
+            return new PaddedBatch(
+                    move(Tensors.fromLongs(ids, n, t), d, DType.I64),
+                    move(Tensors.fromLongs(att, n, t), d, DType.I64),
+                    move(Tensors.fromFloats(mask, n, t - 1), d, DType.F32),
+                    move(Tensors.fromFloats(adv, n, t - 1), d, DType.F32),
+                    lp == null ? null : move(Tensors.fromFloats(lp, n, t - 1), d, DType.F32),
+                    tokens);
+        }
+    }
+
+    private static Tensor move(Tensor host, Device d, DType dtype) {
+        Tensor out = Owned.keep(host.to(d, dtype.scalarType()));
+        host.close();
+        return out;
+    }
+
+    public long size() {
+        return ids.size(0);
+    }
+
+    public long paddedLength() {
+        return ids.size(1);
+    }
+
+    /** Rows [from, to) of a (N, ...) tensor, as a view. */
+    public static Tensor rows(Tensor t, long from, long to) {
+        return t == null ? null : t.narrow(0, from, to - from);
+    }
+
+    @Override
+    public void close() {
+        Owned.release(ids, attention, completionMask, advantages, rolloutLogProbs);
+    }
+}

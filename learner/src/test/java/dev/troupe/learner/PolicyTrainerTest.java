@@ -1,0 +1,217 @@
+package dev.troupe.learner;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.troupe.learner.algo.KlEstimator;
+import dev.troupe.learner.algo.LossAggregation;
+import dev.troupe.learner.optim.LearningRateSchedule;
+import dev.troupe.model.DecoderModel;
+import dev.troupe.model.ModelLoader;
+import dev.troupe.model.lora.LoraAdapter;
+import dev.troupe.model.lora.LoraConfig;
+import dev.troupe.tensor.ComputeDevice;
+import dev.troupe.tensor.DType;
+import dev.troupe.tensor.Tensors;
+import dev.troupe.testkit.RepoPaths;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PolicyTrainerTest {
+    @TempDir Path tmp;
+
+    static final List<String> TARGETS = List.of("q_proj", "v_proj", "o_proj", "down_proj");
+
+    static TrainerConfig config(
+            int micro, int miniBatches, int epochs, double klBeta, LossAggregation agg) {
+        return new TrainerConfig(
+                new LearningRateSchedule(1e-2, 0, 100, 0.0),
+                0.0,
+                0.9,
+                0.99,
+                1e-8,
+                1.0,
+                micro,
+                miniBatches,
+                epochs,
+                0.2,
+                0.28,
+                3.0,
+                klBeta,
+                KlEstimator.K3,
+                agg,
+                2.0,
+                3,
+                11);
+    }
+
+    static DecoderModel model() {
+        return ModelLoader.load(RepoPaths.fixture("hf", "qwen2"), ComputeDevice.CPU, DType.F32);
+    }
+
+    static LoraAdapter adapter(DecoderModel m, String init) {
+        return LoraAdapter.create(m, LoraConfig.of(4, 8, TARGETS).withInit(init), 5);
+    }
+
+    /** Six samples of one step: two groups of three, varied lengths, advantages of both signs. */
+    static List<TrainSample> samples() {
+        List<TrainSample> out = new ArrayList<>();
+        int[][] seqs = {
+            {5, 9, 11, 200, 7, 42, 8}, {5, 9, 11, 17, 3}, {5, 9, 11, 99, 98, 97, 96, 95},
+            {30, 31, 40, 41}, {30, 31, 50, 51, 52, 53}, {30, 31, 60}
+        };
+        int[] prompt = {3, 3, 3, 2, 2, 2};
+        float[] adv = {1.2f, -0.4f, -0.8f, 0.9f, 0.1f, -1.0f};
+        for (int i = 0; i < seqs.length; i++) {
+            float[] lp = new float[seqs[i].length - prompt[i]];
+            java.util.Arrays.fill(lp, -5.0f);
+            out.add(new TrainSample(1, i / 3, i % 3, seqs[i], prompt[i], lp, adv[i]));
+        }
+        return out;
+    }
+
+    static Map<String, float[]> snapshot(LoraAdapter a) {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        for (var e : a.peftTensors().entrySet()) {
+            out.put(e.getKey(), Tensors.toFloats(e.getValue()));
+        }
+        return out;
+    }
+
+    @Test
+    void shouldGiveTheSameUpdateWhateverTheMicroBatchSize() {
+        for (LossAggregation agg : LossAggregation.values()) {
+            Map<String, float[]> whole;
+            Map<String, float[]> parts;
+            try (DecoderModel m = model()) {
+                try (LoraAdapter a = adapter(m, "false");
+                        PolicyTrainer t = new PolicyTrainer(m, a, config(6, 1, 1, 0.05, agg))) {
+                    t.grpo(samples());
+                    whole = snapshot(a);
+                }
+                try (LoraAdapter a = adapter(m, "false");
+                        PolicyTrainer t = new PolicyTrainer(m, a, config(2, 1, 1, 0.05, agg))) {
+                    t.grpo(samples());
+                    parts = snapshot(a);
+                }
+            }
+            for (String k : whole.keySet()) {
+                assertArrayEquals(whole.get(k), parts.get(k), 2e-6f, agg + " " + k);
+            }
+        }
+    }
+
+    @Test
+    void shouldChangeEveryLoraParameterAndLowerSftLoss() {
+        try (DecoderModel m = model();
+                LoraAdapter a = adapter(m, "true");
+                PolicyTrainer t =
+                        new PolicyTrainer(m, a, config(3, 1, 1, 0.0, LossAggregation.TOKEN_MEAN))) {
+            Map<String, float[]> before = snapshot(a);
+            double first = t.sft(samples()).get("loss");
+            double last = first;
+            for (int i = 0; i < 15; i++) {
+                last = t.sft(samples()).get("loss");
+            }
+            assertTrue(last < first * 0.8, "SFT loss went from " + first + " to " + last);
+            Map<String, float[]> after = snapshot(a);
+            for (String k : before.keySet()) {
+                assertTrue(
+                        !java.util.Arrays.equals(before.get(k), after.get(k)), "unchanged: " + k);
+            }
+            assertEquals(16, t.updates());
+        }
+    }
+
+    @Test
+    void shouldRaiseTheLikelihoodOfPositiveAdvantagesAndLowerNegativeOnes() {
+        try (DecoderModel m = model();
+                LoraAdapter a = adapter(m, "false");
+                PolicyTrainer t =
+                        new PolicyTrainer(
+                                m, a, config(6, 1, 1, 0.0, LossAggregation.SEQ_MEAN_TOKEN_MEAN))) {
+            List<TrainSample> s = samples();
+            double[] before = sequenceLogProbs(m, a, s);
+            Map<String, Double> metrics = t.grpo(s);
+            double[] after = sequenceLogProbs(m, a, s);
+            float[] adv = {1.2f, -0.4f, -0.8f, 0.9f, 0.1f, -1.0f};
+            for (int i = 0; i < adv.length; i++) {
+                if (Math.abs(adv[i]) > 0.3) {
+                    assertEquals(
+                            Math.signum(adv[i]), Math.signum(after[i] - before[i]), "sample " + i);
+                }
+            }
+            // The rollout's log-probs (-5) are far from the learner's: truncated IS caps the
+            // weights.
+            assertTrue(metrics.get("rollout_learner_log_prob_gap") > 0);
+            assertTrue(metrics.get("grad_norm") > 0 && metrics.get("learning_rate") > 0);
+        }
+    }
+
+    @Test
+    void shouldMeasureNoKlWhileTheAdapterIsStillZero() {
+        try (DecoderModel m = model();
+                LoraAdapter a = adapter(m, "true");
+                PolicyTrainer t =
+                        new PolicyTrainer(m, a, config(6, 1, 1, 0.1, LossAggregation.TOKEN_MEAN))) {
+            Map<String, Double> first = t.grpo(samples());
+            assertEquals(0.0, first.get("kl"), 1e-7);
+            Map<String, Double> second = t.grpo(samples());
+            assertTrue(second.get("kl") > 0, "KL after an update: " + second.get("kl"));
+        }
+    }
+
+    @Test
+    void shouldResumeFromACheckpointWithTheSameNextUpdate() {
+        try (DecoderModel m = model()) {
+            Map<String, float[]> uninterrupted;
+            try (LoraAdapter a = adapter(m, "false");
+                    PolicyTrainer t =
+                            new PolicyTrainer(
+                                    m, a, config(3, 2, 2, 0.05, LossAggregation.TOKEN_MEAN))) {
+                t.grpo(samples());
+                t.save(tmp.resolve("ckpt"), "base");
+                t.grpo(samples());
+                uninterrupted = snapshot(a);
+            }
+            try (LoraAdapter a = LoraAdapter.load(tmp.resolve("ckpt").resolve("adapter"), m);
+                    PolicyTrainer t =
+                            new PolicyTrainer(
+                                    m, a, config(3, 2, 2, 0.05, LossAggregation.TOKEN_MEAN))) {
+                t.loadOptimizer(tmp.resolve("ckpt"));
+                assertEquals(1, t.updates());
+                t.grpo(samples());
+                Map<String, float[]> resumed = snapshot(a);
+                for (String k : uninterrupted.keySet()) {
+                    assertArrayEquals(uninterrupted.get(k), resumed.get(k), 0f, k);
+                }
+            }
+        }
+    }
+
+    static double[] sequenceLogProbs(DecoderModel m, LoraAdapter a, List<TrainSample> samples) {
+        double[] out = new double[samples.size()];
+        try (var batch = dev.troupe.learner.internal.PaddedBatch.of(samples, ComputeDevice.CPU);
+                org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
+                dev.troupe.tensor.NoGrad ng = new dev.troupe.tensor.NoGrad()) {
+            Tensor lp =
+                    dev.troupe.model.TokenLogProbs.compute(
+                                    m, batch.ids(), batch.attention(), null, a, false, 8, false)
+                            .logProbs();
+            float[] v = Tensors.toFloats(lp.mul(batch.completionMask()));
+            int per = (int) (batch.paddedLength() - 1);
+            for (int i = 0; i < out.length; i++) {
+                for (int j = 0; j < per; j++) {
+                    out[i] += v[i * per + j];
+                }
+            }
+        }
+        return out;
+    }
+}
