@@ -2,7 +2,7 @@ package dev.troupe.coordinator.data;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import dev.troupe.coordinator.internal.ConfigValues;
+import dev.troupe.runconfig.ConfigValues;
 import dev.troupe.coordinator.internal.FieldException;
 import java.nio.file.Path;
 import java.util.ArrayList;

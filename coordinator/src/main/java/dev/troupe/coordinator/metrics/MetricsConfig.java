@@ -1,7 +1,7 @@
 package dev.troupe.coordinator.metrics;
 
 import com.typesafe.config.Config;
-import dev.troupe.coordinator.internal.ConfigValues;
+import dev.troupe.runconfig.ConfigValues;
 import java.util.Objects;
 
 /**

@@ -1,4 +1,4 @@
-package dev.troupe.coordinator.internal;
+package dev.troupe.runconfig;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;

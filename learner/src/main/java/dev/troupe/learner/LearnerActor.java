@@ -1,0 +1,342 @@
+package dev.troupe.learner;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.troupe.model.DecoderModel;
+import dev.troupe.model.ModelLoader;
+import dev.troupe.model.lora.LoraAdapter;
+import dev.troupe.proto.v1.ConfigureWorker;
+import dev.troupe.proto.v1.LearnerCheckpoint;
+import dev.troupe.proto.v1.LearnerCheckpointDone;
+import dev.troupe.proto.v1.TrainReply;
+import dev.troupe.proto.v1.TrainSequence;
+import dev.troupe.proto.v1.TrainStep;
+import dev.troupe.proto.v1.UpdateKind;
+import dev.troupe.proto.v1.WorkerReady;
+import dev.troupe.runconfig.LoraSettings;
+import dev.troupe.runconfig.ModelSettings;
+import dev.troupe.tensor.ComputeDevice;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * A learner entity: holds the frozen model and the trainable LoRA adapter, and runs the updates the
+ * coordinator sends ({@link PolicyTrainer}: GRPO or SFT). After each update it writes the new
+ * adapter version to {@code RUN/adapters/vN} (PEFT layout) and answers with its path, so rollouts
+ * can swap to it. Sharded on nodes with the {@code learner} role; runs on {@code
+ * troupe-learner-dispatcher}.
+ *
+ * <p>Each phase has its own optimiser (an SFT warm start, then GRPO with a fresh AdamW and its own
+ * schedule), as when a user runs {@code troupe sft} and starts GRPO from its adapter.
+ */
+public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
+
+    /** Messages a learner entity handles. */
+    public sealed interface Command {}
+
+    /** Load the model of a run and make the initial adapter; answered with {@link Ready}. */
+    public record Configure(ConfigureWorker request, ActorRef<Ready> replyTo)
+            implements Command, LearnerSerializable {
+        public Configure {
+            Objects.requireNonNull(request, "request");
+            Objects.requireNonNull(replyTo, "replyTo");
+        }
+    }
+
+    /** The answer to {@link Configure}: adapter version 0 and its folder, or an error. */
+    public record Ready(WorkerReady reply) implements LearnerSerializable {}
+
+    /** One update; answered with {@link Trained}. */
+    public record Train(TrainStep request, ActorRef<Trained> replyTo)
+            implements Command, LearnerSerializable {
+        public Train {
+            Objects.requireNonNull(request, "request");
+            Objects.requireNonNull(replyTo, "replyTo");
+        }
+    }
+
+    /** The answer to {@link Train}: metrics and the new adapter version, or an error. */
+    public record Trained(TrainReply reply) implements LearnerSerializable {}
+
+    /** Save or load a checkpoint (adapter + optimiser); answered with {@link CheckpointDone}. */
+    public record Checkpoint(LearnerCheckpoint request, ActorRef<CheckpointDone> replyTo)
+            implements Command, LearnerSerializable {
+        public Checkpoint {
+            Objects.requireNonNull(request, "request");
+            Objects.requireNonNull(replyTo, "replyTo");
+        }
+    }
+
+    /** The answer to {@link Checkpoint}. */
+    public record CheckpointDone(LearnerCheckpointDone reply) implements LearnerSerializable {}
+
+    /** The dispatcher learner entities run on. */
+    public static final String DISPATCHER = "troupe-learner-dispatcher";
+
+    private final String entityId;
+    private String runId;
+    private Path runDir;
+    private String baseModel;
+    private LearnerSettings settings;
+    private DecoderModel model;
+    private LoraAdapter adapter;
+    private PolicyTrainer trainer;
+    private UpdateKind phase = UpdateKind.UPDATE_KIND_UNSPECIFIED;
+    private long version;
+
+    private LearnerActor(ActorContext<Command> context, String entityId) {
+        super(context);
+        this.entityId = entityId;
+    }
+
+    /** The behaviour of learner entity {@code entityId}. */
+    public static Behavior<Command> create(String entityId) {
+        return Behaviors.setup(ctx -> new LearnerActor(ctx, entityId));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Configure.class, this::onConfigure)
+                .onMessage(Train.class, this::onTrain)
+                .onMessage(Checkpoint.class, this::onCheckpoint)
+                .onSignal(PostStop.class, s -> closeAll())
+                .build();
+    }
+
+    private String name() {
+        return "learner-" + entityId + " at " + getContext().getSystem().address();
+    }
+
+    private Behavior<Command> onConfigure(Configure m) {
+        ConfigureWorker c = m.request();
+        WorkerReady.Builder reply =
+                WorkerReady.newBuilder().setRunId(c.getRunId()).setWorker(name());
+        if (c.getRunId().equals(runId) && model != null) {
+            m.replyTo()
+                    .tell(
+                            new Ready(
+                                    reply.setAdapterVersion(version)
+                                            .setAdapterPath(adapterDir(version).toString())
+                                            .build()));
+            return this;
+        }
+        try {
+            closeAll();
+            Config config = ConfigFactory.parseString(c.getConfigJson());
+            ModelSettings modelSettings = ModelSettings.from(config);
+            LoraSettings lora = LoraSettings.from(config);
+            settings = LearnerSettings.from(config);
+            ComputeDevice device = modelSettings.computeDevice();
+            baseModel = c.getModelPath();
+            model =
+                    ModelLoader.load(
+                            Path.of(baseModel), device, modelSettings.computeDType(device));
+            adapter = LoraAdapter.create(model, lora.config(), lora.seed());
+            runDir = Path.of(c.getRunDir());
+            runId = c.getRunId();
+            version = 0;
+            phase = UpdateKind.UPDATE_KIND_UNSPECIFIED;
+            Path dir = publish();
+            getContext().getLog().info("{} serves run {} ({})", name(), runId, baseModel);
+            m.replyTo()
+                    .tell(
+                            new Ready(
+                                    reply.setAdapterVersion(0)
+                                            .setAdapterPath(dir.toString())
+                                            .build()));
+        } catch (RuntimeException e) {
+            getContext().getLog().error("{} could not configure run {}", name(), c.getRunId(), e);
+            closeAll();
+            runId = null;
+            m.replyTo().tell(new Ready(reply.setError(name() + ": " + e).build()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onTrain(Train m) {
+        TrainStep r = m.request();
+        TrainReply.Builder reply =
+                TrainReply.newBuilder().setRequestId(r.getRequestId()).setStep(r.getStep());
+        if (model == null) {
+            m.replyTo().tell(new Trained(reply.setError(name() + " is not configured").build()));
+            return this;
+        }
+        try {
+            PolicyTrainer t = trainerFor(r.getKind());
+            List<TrainSample> samples = new ArrayList<>(r.getSequencesCount());
+            for (TrainSequence s : r.getSequencesList()) {
+                float[] lp = new float[s.getRolloutLogProbsCount()];
+                for (int i = 0; i < lp.length; i++) {
+                    lp[i] = s.getRolloutLogProbs(i);
+                }
+                samples.add(
+                        new TrainSample(
+                                s.getSampleId().getStep(),
+                                s.getSampleId().getPromptIndex(),
+                                s.getSampleId().getSampleIndex(),
+                                s.getTokensList().stream().mapToInt(Integer::intValue).toArray(),
+                                s.getPromptLength(),
+                                lp,
+                                s.getAdvantage()));
+            }
+            var metrics =
+                    r.getKind() == UpdateKind.UPDATE_KIND_SFT ? t.sft(samples) : t.grpo(samples);
+            version++;
+            long saveStart = System.nanoTime();
+            Path dir = publish();
+            metrics.put("adapter_save_seconds", (System.nanoTime() - saveStart) / 1e9);
+            reply.setAdapterVersion(version).setAdapterPath(dir.toString()).putAllMetrics(metrics);
+        } catch (RuntimeException e) {
+            getContext().getLog().error("{}: step {} failed", name(), r.getStep(), e);
+            reply.setAdapterVersion(version).setError(name() + ": step " + r.getStep() + ": " + e);
+        }
+        m.replyTo().tell(new Trained(reply.build()));
+        return this;
+    }
+
+    private PolicyTrainer trainerFor(UpdateKind kind) {
+        if (kind != UpdateKind.UPDATE_KIND_SFT && kind != UpdateKind.UPDATE_KIND_GRPO) {
+            throw new IllegalArgumentException("unknown update kind " + kind);
+        }
+        if (trainer == null || phase != kind) {
+            if (trainer != null) {
+                trainer.close();
+            }
+            trainer =
+                    new PolicyTrainer(
+                            model,
+                            adapter,
+                            kind == UpdateKind.UPDATE_KIND_SFT
+                                    ? settings.sftTrainer()
+                                    : settings.grpoTrainer());
+            phase = kind;
+        }
+        return trainer;
+    }
+
+    private Behavior<Command> onCheckpoint(Checkpoint m) {
+        LearnerCheckpoint r = m.request();
+        LearnerCheckpointDone.Builder reply =
+                LearnerCheckpointDone.newBuilder().setRequestId(r.getRequestId());
+        if (model == null) {
+            m.replyTo()
+                    .tell(
+                            new CheckpointDone(
+                                    reply.setError(name() + " is not configured").build()));
+            return this;
+        }
+        Path dir = Path.of(r.getDirectory());
+        try {
+            if (r.getSave()) {
+                if (trainer != null) {
+                    trainer.save(dir, baseModel);
+                } else {
+                    adapter.save(dir.resolve("adapter"), baseModel);
+                }
+            } else {
+                LoraAdapter loaded = LoraAdapter.load(dir.resolve("adapter"), model);
+                if (trainer != null) {
+                    trainer.close();
+                    trainer = null;
+                }
+                adapter.close();
+                adapter = loaded;
+                phase = UpdateKind.UPDATE_KIND_UNSPECIFIED;
+                if (r.getKind() != UpdateKind.UPDATE_KIND_UNSPECIFIED
+                        && Files.exists(dir.resolve("optimizer.safetensors"))) {
+                    trainerFor(r.getKind()).loadOptimizer(dir);
+                }
+                version = r.getAdapterVersion();
+                publish();
+            }
+            reply.setAdapterVersion(version);
+        } catch (RuntimeException e) {
+            getContext().getLog().error("{}: checkpoint {} failed", name(), dir, e);
+            reply.setAdapterVersion(version)
+                    .setError(
+                            name()
+                                    + ": cannot "
+                                    + (r.getSave() ? "save" : "load")
+                                    + " checkpoint "
+                                    + dir
+                                    + ": "
+                                    + e.getMessage());
+        }
+        m.replyTo().tell(new CheckpointDone(reply.build()));
+        return this;
+    }
+
+    private Path adapterDir(long v) {
+        return runDir.resolve("adapters").resolve("v" + v);
+    }
+
+    /**
+     * Writes the current adapter as version {@code version} (into a temporary folder, then renamed,
+     * so a reader never sees half a version) and deletes versions older than the ones kept.
+     */
+    private Path publish() {
+        Path dir = adapterDir(version);
+        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
+        try {
+            deleteTree(tmp);
+            adapter.save(tmp, baseModel);
+            deleteTree(dir);
+            Files.move(tmp, dir);
+            long oldest = version - settings.learner().keepAdapterVersions();
+            try (Stream<Path> s = Files.list(dir.getParent())) {
+                for (Path p : s.toList()) {
+                    String n = p.getFileName().toString();
+                    if (n.matches("v\\d+") && Long.parseLong(n.substring(1)) <= oldest) {
+                        deleteTree(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot write adapter version " + version + " to " + dir, e);
+        }
+        return dir;
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    private Behavior<Command> closeAll() {
+        if (trainer != null) {
+            trainer.close();
+            trainer = null;
+        }
+        if (adapter != null) {
+            adapter.close();
+            adapter = null;
+        }
+        if (model != null) {
+            model.close();
+            model = null;
+        }
+        return this;
+    }
+}

@@ -1,0 +1,4 @@
+package dev.troupe.learner;
+
+/** Marker of the learner messages that {@link LearnerSerializer} writes as Protobuf. */
+public interface LearnerSerializable {}
