@@ -14,6 +14,10 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             InfoCommand.class,
             MergeCommand.class,
+            RunCommand.class,
+            SftCommand.class,
+            EvalCommand.class,
+            NodeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

@@ -25,8 +25,8 @@ import java.util.TreeSet;
 
 /**
  * A run's whole configuration, read from a HOCON file over the modules' {@code reference.conf}
- * defaults and checked section by section before any model loads: an unknown key, a wrong type or
- * a value out of range fails here with the file, line and key.
+ * defaults and checked section by section before any model loads: an unknown key, a wrong type or a
+ * value out of range fails here with the file, line and key.
  *
  * @param config the resolved config (what the worker entities are sent)
  * @param source where it was read from, for messages
@@ -155,8 +155,7 @@ public record RunConfig(
         List<String> seeds = root.getStringList(c + "seed-nodes");
         for (String s : seeds) {
             if (!s.matches("[^:\\s]+:\\d{1,5}")) {
-                throw ConfigValues.badValue(
-                        root, c + "seed-nodes", "'" + s + "' is not host:port");
+                throw ConfigValues.badValue(root, c + "seed-nodes", "'" + s + "' is not host:port");
             }
         }
         Cluster cluster =
@@ -210,7 +209,6 @@ public record RunConfig(
 
     /** This config with {@code path} set to {@code value} (checked again). */
     public RunConfig with(String path, Object value) {
-        return from(
-                ConfigFactory.parseMap(Map.of(path, value)).withFallback(config), source);
+        return from(ConfigFactory.parseMap(Map.of(path, value)).withFallback(config), source);
     }
 }

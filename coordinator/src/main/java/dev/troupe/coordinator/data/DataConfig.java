@@ -2,8 +2,8 @@ package dev.troupe.coordinator.data;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import dev.troupe.runconfig.ConfigValues;
 import dev.troupe.coordinator.internal.FieldException;
+import dev.troupe.runconfig.ConfigValues;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

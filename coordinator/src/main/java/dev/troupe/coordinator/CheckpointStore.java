@@ -1,0 +1,156 @@
+package dev.troupe.coordinator;
+
+import dev.troupe.proto.v1.CoordinatorState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The run's checkpoints under {@code DIR/checkpoints}: each is a folder {@code <phase>-<step>}
+ * holding the learner's part ({@code adapter/}, {@code optimizer.safetensors}) and the
+ * coordinator's state ({@code coordinator.pb}). A checkpoint is written into a hidden staging
+ * folder and renamed into place, then {@code latest} (a one-line file naming it) is replaced
+ * atomically, so a crash at any point leaves the previous checkpoint as the latest whole one.
+ */
+final class CheckpointStore {
+    static final String STATE_FILE = "coordinator.pb";
+    static final String LATEST = "latest";
+
+    private final Path root;
+    private final int keep;
+
+    CheckpointStore(Path runDir, int keep) {
+        this.root = runDir.resolve("checkpoints");
+        this.keep = keep;
+    }
+
+    /** A fresh, empty staging folder for a checkpoint. */
+    Path staging() {
+        try {
+            Files.createDirectories(root);
+            Path dir = root.resolve(".staging");
+            Folders.deleteTree(dir);
+            Files.createDirectories(dir);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a checkpoint folder under " + root, e);
+        }
+    }
+
+    /** Completes a staged checkpoint: writes the state, renames it into place, updates latest. */
+    Path commit(Path staging, CoordinatorState state) {
+        String name = state.getPhase() + "-" + String.format("%06d", state.getStep());
+        Path dir = root.resolve(name);
+        try {
+            Files.write(staging.resolve(STATE_FILE), state.toByteArray());
+            Folders.deleteTree(dir);
+            Files.move(staging, dir);
+            Path tmp = root.resolve(".latest.tmp");
+            Files.writeString(tmp, name + "\n", StandardCharsets.UTF_8);
+            try {
+                Files.move(
+                        tmp,
+                        root.resolve(LATEST),
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, root.resolve(LATEST), StandardCopyOption.REPLACE_EXISTING);
+            }
+            prune(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + dir, e);
+        }
+        return dir;
+    }
+
+    private void prune(String latest) throws IOException {
+        List<Path> all = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root)) {
+            s.filter(p -> p.getFileName().toString().matches("(sft|grpo)-\\d+")).forEach(all::add);
+        }
+        // Newest first: grpo after sft, then by step.
+        all.sort(
+                Comparator.comparing((Path p) -> p.getFileName().toString().startsWith("grpo"))
+                        .thenComparing(p -> p.getFileName().toString())
+                        .reversed());
+        for (int i = keep; i < all.size(); i++) {
+            if (!all.get(i).getFileName().toString().equals(latest)) {
+                Folders.deleteTree(all.get(i));
+            }
+        }
+    }
+
+    /** A checkpoint read back. */
+    record Loaded(Path dir, CoordinatorState state) {}
+
+    /** The latest whole checkpoint, if any; fails naming the file when one is malformed. */
+    Optional<Loaded> latest() {
+        Path pointer = root.resolve(LATEST);
+        if (!Files.exists(pointer)) {
+            return Optional.empty();
+        }
+        try {
+            String name = Files.readString(pointer, StandardCharsets.UTF_8).trim();
+            if (!name.matches("(sft|grpo)-\\d+")) {
+                throw new IllegalArgumentException(
+                        pointer + ": does not name a checkpoint folder: '" + name + "'");
+            }
+            Path dir = root.resolve(name);
+            Path stateFile = dir.resolve(STATE_FILE);
+            if (!Files.isRegularFile(stateFile)) {
+                throw new IllegalArgumentException(stateFile + ": missing");
+            }
+            CoordinatorState state;
+            try {
+                state = CoordinatorState.parseFrom(Files.readAllBytes(stateFile));
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new IllegalArgumentException(
+                        stateFile + ": not a coordinator state (" + e.getMessage() + ")", e);
+            }
+            return Optional.of(new Loaded(dir, state));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read checkpoint " + pointer, e);
+        }
+    }
+
+    /** SHA-256 of the model's config.json: a checkpoint names the model it belongs to. */
+    static String fingerprint(Path modelDir) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of()
+                    .formatHex(d.digest(Files.readAllBytes(modelDir.resolve("config.json"))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + modelDir.resolve("config.json"), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Folder removal shared by the store and the run driver. */
+    static final class Folders {
+        private Folders() {}
+
+        static void deleteTree(Path p) throws IOException {
+            if (!Files.exists(p)) {
+                return;
+            }
+            try (Stream<Path> s = Files.walk(p)) {
+                for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(q);
+                }
+            }
+        }
+    }
+}
