@@ -125,14 +125,39 @@ final class CheckpointStore {
         }
     }
 
-    /** SHA-256 of the model's config.json: a checkpoint names the model it belongs to. */
+    /**
+     * The model a checkpoint belongs to: SHA-256 over config.json and, for each safetensors file,
+     * its name, size and first and last 64 KiB (its header and some weights: cheap for a large
+     * model, and two models that differ only in their weights still differ).
+     */
     static String fingerprint(Path modelDir) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of()
-                    .formatHex(d.digest(Files.readAllBytes(modelDir.resolve("config.json"))));
+            d.update(Files.readAllBytes(modelDir.resolve("config.json")));
+            List<Path> weights = new ArrayList<>();
+            try (Stream<Path> s = Files.list(modelDir)) {
+                s.filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+                        .sorted()
+                        .forEach(weights::add);
+            }
+            for (Path w : weights) {
+                d.update(w.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+                try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(w)) {
+                    long size = ch.size();
+                    d.update(Long.toString(size).getBytes(StandardCharsets.UTF_8));
+                    int chunk = 64 * 1024;
+                    for (long at : new long[] {0, Math.max(0, size - chunk)}) {
+                        java.nio.ByteBuffer b =
+                                java.nio.ByteBuffer.allocate((int) Math.min(chunk, size));
+                        ch.read(b, at);
+                        b.flip();
+                        d.update(b);
+                    }
+                }
+            }
+            return HexFormat.of().formatHex(d.digest());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + modelDir.resolve("config.json"), e);
+            throw new UncheckedIOException("cannot read the model in " + modelDir, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
