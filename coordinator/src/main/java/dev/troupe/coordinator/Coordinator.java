@@ -746,7 +746,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                                                                                                                 MetricNames
                                                                                                                         .ADAPTER_SYNC_BYTES,
                                                                                                                 (double)
-                                                                                                                        folderBytes(
+                                                                                                                        adapterBytes(
                                                                                                                                 Path
                                                                                                                                         .of(
                                                                                                                                                 reply
@@ -788,13 +788,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     // pipeToSelf's message).
     private volatile String pendingAdapter;
 
-    private static long folderBytes(Path dir) {
-        try (var s = Files.list(dir)) {
-            long n = 0;
-            for (Path p : s.toList()) {
-                n += Files.size(p);
-            }
-            return n;
+    /** Bytes of the adapter's tensors (what a sync moves), without its JSON config. */
+    private static long adapterBytes(Path dir) {
+        try {
+            return Files.size(dir.resolve("adapter_model.safetensors"));
         } catch (IOException e) {
             return -1;
         }
