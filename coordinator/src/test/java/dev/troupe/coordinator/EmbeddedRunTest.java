@@ -122,4 +122,34 @@ class EmbeddedRunTest {
                                                 Optional.empty())));
         assertTrue(e.getMessage().contains("another model"), e.getMessage());
     }
+
+    @Test
+    void aThrowingUserRewardCostsItsGroupNotTheRun() throws Exception {
+        Path out = tmp.resolve("run");
+        RunConfig config =
+                RunFixtures.shortRun(
+                        "troupe.grpo.steps = 2\ntroupe.sft.steps = 1\n"
+                                + "troupe.reward.on-error = drop-group\n"
+                                + "troupe.reward.functions = [ { name = \""
+                                + ThrowingReward.class.getName()
+                                + "\", label = \"length\" } ]");
+        Coordinator.Outcome outcome =
+                RunJob.run(
+                        config,
+                        new RunJob.Request(
+                                Coordinator.Mode.RUN,
+                                out,
+                                false,
+                                OptionalLong.empty(),
+                                Optional.empty()));
+        assertTrue(outcome.finished(), outcome.message());
+        for (JsonNode s : lines(out.resolve("metrics.jsonl"))) {
+            // One sample fails each step: its group (4 completions) is dropped and counted,
+            // the other 3 groups are trained on.
+            assertEquals(1, s.get("reward_errors").asInt(), s.toString());
+            assertEquals(1, s.get("groups_dropped").asInt(), s.toString());
+            assertEquals(12, s.get("trained_sequences").asInt(), s.toString());
+            assertTrue(s.has("reward_length_mean"), s.toString());
+        }
+    }
 }

@@ -10,9 +10,7 @@ final class RunFixtures {
     static RunConfig shortRun(String extra) {
         return RunConfig.from(
                 ConfigFactory.parseString(
-                        extra
-                                + "\n"
-                                + """
+                        """
                                 pekko.actor.serialize-messages = on
                                 troupe {
                                   model {
@@ -36,7 +34,9 @@ final class RunFixtures {
                                   reward.functions = [ { name = "tiered_0_1_10" },
                                                        { name = "format", weight = 0.5 } ]
                                 }
-                                """),
+                                """
+                                // Last, so the test's settings win.
+                                + extra),
                 "test");
     }
 }
