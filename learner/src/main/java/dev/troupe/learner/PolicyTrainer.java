@@ -89,14 +89,20 @@ public final class PolicyTrainer implements AutoCloseable {
             Tensor old = null;
             Tensor ref = null;
             Tensor weights = null;
+            // One pass over one mini-batch is on-policy: the log-probs before the update are
+            // the ones the loss is computed with, so the extra no-grad pass is skipped and each
+            // micro-batch uses its own detached log-probs (veRL does the same).
+            boolean singlePass = config.epochs() == 1 && Math.min(config.miniBatches(), n) == 1;
             if (!sft) {
                 try (NoGrad noGrad = new NoGrad()) {
-                    old = logProbs(batch, adapter, false);
+                    if (!singlePass) {
+                        old = logProbs(batch, adapter, false);
+                    }
                     if (config.klBeta() > 0) {
                         ref = logProbs(batch, LoraLookup.NONE, false);
                     }
                 }
-                if (config.importanceCap() > 0 && batch.rolloutLogProbs() != null) {
+                if (!singlePass && config.importanceCap() > 0 && batch.rolloutLogProbs() != null) {
                     ImportanceSampling.Result is =
                             ImportanceSampling.truncated(
                                     old,
@@ -121,6 +127,11 @@ public final class PolicyTrainer implements AutoCloseable {
                 }
             }
             updates++;
+            if (stats.isTokens > 0) {
+                m.put("rollout_learner_log_prob_gap", stats.isGap / stats.isTokens);
+                m.put("rollout_learner_log_prob_gap_max", stats.isGapMax);
+                m.put("importance_truncated_fraction", stats.isTruncated / stats.isTokens);
+            }
             double tokens = Math.max(stats.tokens, 1);
             m.put("loss", stats.loss / Math.max(1, (double) epochs * miniBatches));
             if (!sft) {
@@ -151,6 +162,10 @@ public final class PolicyTrainer implements AutoCloseable {
         double entropy;
         double tokens;
         double learningRate;
+        double isGap;
+        double isGapMax;
+        double isTruncated;
+        double isTokens;
         final List<Double> gradNorms = new ArrayList<>();
     }
 
@@ -199,16 +214,38 @@ public final class PolicyTrainer implements AutoCloseable {
                                                     miniSequences,
                                                     batch.paddedLength());
                 } else {
+                    Tensor oldPart;
+                    Tensor weightPart;
+                    if (old != null) {
+                        oldPart = PaddedBatch.rows(old, mf, mt);
+                        weightPart = PaddedBatch.rows(weights, mf, mt);
+                    } else {
+                        oldPart = logp.detach();
+                        weightPart = null;
+                        if (config.importanceCap() > 0 && batch.rolloutLogProbs() != null) {
+                            ImportanceSampling.Result is =
+                                    ImportanceSampling.truncated(
+                                            oldPart,
+                                            PaddedBatch.rows(batch.rolloutLogProbs(), mf, mt),
+                                            mask,
+                                            config.importanceCap());
+                            weightPart = is.weights();
+                            stats.isGap += is.meanAbsLogGap() * microTokens;
+                            stats.isGapMax = Math.max(stats.isGapMax, is.maxAbsLogGap());
+                            stats.isTruncated += is.truncatedFraction() * microTokens;
+                            stats.isTokens += microTokens;
+                        }
+                    }
                     PolicyLoss.Result pl =
                             PolicyLoss.compute(
                                     logp,
-                                    PaddedBatch.rows(old, mf, mt),
+                                    oldPart,
                                     PaddedBatch.rows(batch.advantages(), mf, mt),
                                     mask,
                                     config.clipLow(),
                                     config.clipHigh(),
                                     config.dualClip(),
-                                    PaddedBatch.rows(weights, mf, mt),
+                                    weightPart,
                                     config.aggregation());
                     part =
                             config.aggregation()
