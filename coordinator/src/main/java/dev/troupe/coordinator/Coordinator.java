@@ -7,6 +7,7 @@ import dev.troupe.coordinator.data.Conversation;
 import dev.troupe.coordinator.data.DataCursor;
 import dev.troupe.coordinator.data.DataStream;
 import dev.troupe.coordinator.data.Dataset;
+import dev.troupe.coordinator.data.JsonlDataset;
 import dev.troupe.coordinator.data.Problem;
 import dev.troupe.coordinator.internal.SplitMix64;
 import dev.troupe.coordinator.metrics.MetricNames;
@@ -152,6 +153,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private long step;
     private long version;
     private String adapterPath;
+    private Dataset<Conversation> sftData;
+    private Dataset<Problem> trainData;
+    private Dataset<Problem> testData;
     private DataStream<Problem> grpoStream;
     private DataStream<Conversation> sftStream;
     private RunMetrics metrics;
@@ -325,18 +329,30 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         version = learner.getAdapterVersion();
         adapterPath = learner.getAdapterPath();
         Path out = options.out();
-        sftStream =
-                DataStream.start(
-                        config.data().sftConversations(),
-                        config.data().seed(),
-                        config.data().shuffle());
+        try {
+            sftData = config.data().sftConversations();
+            trainData = options.mode() == Mode.RUN ? config.data().trainProblems() : null;
+            testData = config.data().testProblems();
+        } catch (RuntimeException e) {
+            fail("data: " + e.getMessage(), e);
+            return;
+        }
+        for (Dataset<?> d : new Dataset<?>[] {sftData, trainData, testData}) {
+            if (d instanceof JsonlDataset<?> j) {
+                // Bad lines were skipped and counted; say so once per file.
+                if (j.skippedLines() > 0) {
+                    getContext().getLog().warn("{}", j.summary());
+                } else {
+                    getContext().getLog().info("{}", j.summary());
+                }
+            }
+        }
+        sftStream = DataStream.start(sftData, config.data().seed(), config.data().shuffle());
         grpoStream =
-                options.mode() == Mode.RUN
-                        ? DataStream.start(
-                                config.data().trainProblems(),
-                                config.data().seed(),
-                                config.data().shuffle())
-                        : null;
+                trainData == null
+                        ? null
+                        : DataStream.start(
+                                trainData, config.data().seed(), config.data().shuffle());
         if (options.mode() == Mode.EVAL && options.evalAdapter().isPresent()) {
             LearnerCheckpoint load;
             try {
@@ -811,7 +827,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     /** Held-out accuracy and format rate with the adapter in use; writes eval/{label}.jsonl. */
     private void evaluate(String label, Consumer<EvalResult> next) {
-        Dataset<Problem> test = config.data().testProblems();
+        Dataset<Problem> test = testData;
         int n =
                 config.eval().problems() == 0
                         ? test.size()

@@ -152,4 +152,46 @@ class EmbeddedRunTest {
             assertTrue(s.has("reward_length_mean"), s.toString());
         }
     }
+
+    @Test
+    void sftThenEvalOfItsAdapter() throws Exception {
+        Path sft = tmp.resolve("sft");
+        RunConfig config = RunFixtures.shortRun("troupe.sft.steps = 5");
+        Coordinator.Outcome trained =
+                RunJob.run(
+                        config,
+                        new RunJob.Request(
+                                Coordinator.Mode.SFT,
+                                sft,
+                                false,
+                                OptionalLong.empty(),
+                                Optional.empty()));
+        assertTrue(trained.finished(), trained.message());
+        List<JsonNode> steps = lines(sft.resolve("metrics.jsonl"));
+        assertEquals(5, steps.size());
+        // Cross-entropy on the assistant tokens goes down.
+        assertTrue(
+                steps.get(4).get("loss").asDouble() < steps.get(0).get("loss").asDouble(),
+                steps.toString());
+        RunSummary s = trained.summary().orElseThrow();
+
+        Path eval = tmp.resolve("eval");
+        Coordinator.Outcome evaluated =
+                RunJob.run(
+                        config,
+                        new RunJob.Request(
+                                Coordinator.Mode.EVAL,
+                                eval,
+                                false,
+                                OptionalLong.empty(),
+                                Optional.of(sft.resolve("adapters").resolve("v5"))));
+        assertTrue(evaluated.finished(), evaluated.message());
+        JsonNode e = JSON.readTree(eval.resolve("eval.json").toFile());
+        // The same greedy evaluation of the same adapter: the same numbers.
+        assertEquals(s.accuracyAfter(), e.get("accuracy").asDouble(), 1e-9);
+        assertEquals(s.formatRateFinal(), e.get("format_rate").asDouble(), 1e-9);
+        assertEquals(
+                Files.readString(sft.resolve("eval").resolve("after.jsonl")),
+                Files.readString(eval.resolve("eval").resolve("after.jsonl")));
+    }
 }
