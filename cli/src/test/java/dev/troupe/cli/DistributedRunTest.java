@@ -1,6 +1,7 @@
 package dev.troupe.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -70,7 +71,8 @@ class DistributedRunTest {
         }
     }
 
-    private Process node(Path config, String roles, int seedPort, Path log) throws IOException {
+    private Process node(Path config, String roles, int seedPort, Path log, List<String> flags)
+            throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder pb =
                 new ProcessBuilder(
@@ -78,6 +80,8 @@ class DistributedRunTest {
                         "-Xmx2g",
                         "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
                         "-Dorg.bytedeco.javacpp.maxBytes=0",
+                        "--add-opens",
+                        "java.base/sun.nio.ch=ALL-UNNAMED",
                         "-cp",
                         System.getProperty("java.class.path"),
                         Main.class.getName(),
@@ -87,6 +91,7 @@ class DistributedRunTest {
                         roles,
                         "--seed-nodes",
                         "127.0.0.1:" + seedPort);
+        pb.command().addAll(flags);
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.environment().put("OPENBLAS_NUM_THREADS", "1");
@@ -113,6 +118,56 @@ class DistributedRunTest {
 
     @Test
     void threeJvmRunGivesTheSameMetricsAsOneJvm() throws Exception {
+        compareOneAndThreeJvms(List.of(), List.of());
+    }
+
+    /**
+     * Adapter versions travel from the learner JVM to the rollout JVM over Aeron (UDP on loopback,
+     * each node its own media driver): rollouts generate with exactly the version they report, so
+     * the metrics equal those of the one-JVM run, which hands adapters over as folders.
+     */
+    @Test
+    void adapterVersionsOverAeronGiveTheSameMetrics() throws Exception {
+        int syncPort = freePort();
+        String base = "/dev/shm/troupe-test-" + ProcessHandle.current().pid() + "-";
+        List<String> common =
+                List.of(
+                        "--set",
+                        "troupe.learner.adapter-sync=aeron",
+                        "--set",
+                        "troupe.learner.adapter-sync-port=" + syncPort,
+                        "--set",
+                        "troupe.transport.media=udp");
+        Path distributed =
+                compareOneAndThreeJvms(
+                        List.of(
+                                concat(
+                                        common,
+                                        "--set",
+                                        "troupe.transport.driver.directory=\""
+                                                + base
+                                                + "rollout\""),
+                                concat(
+                                        common,
+                                        "--set",
+                                        "troupe.transport.driver.directory=\""
+                                                + base
+                                                + "learner\"")),
+                        common);
+        // No adapter folders were written: every version went over the channel.
+        assertFalse(Files.exists(distributed.resolve("adapters")));
+        assertTrue(Files.exists(tmp.resolve("single").resolve("adapters")));
+    }
+
+    private static List<String> concat(List<String> a, String... b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(List.of(b));
+        return out;
+    }
+
+    /** Runs both ways, checks they agree, and returns the distributed run's directory. */
+    private Path compareOneAndThreeJvms(List<List<String>> nodeFlags, List<String> runFlags)
+            throws Exception {
         Path config = tmp.resolve("run.conf");
         Files.writeString(config, CONFIG);
         Path single = tmp.resolve("single");
@@ -120,21 +175,36 @@ class DistributedRunTest {
         assertEquals(0, one.code(), one.err());
 
         int port = freePort();
-        Process rollout = node(config, "rollout", port, tmp.resolve("rollout.log"));
-        Process learner = node(config, "learner", port, tmp.resolve("learner.log"));
+        Process rollout =
+                node(
+                        config,
+                        "rollout",
+                        port,
+                        tmp.resolve("rollout.log"),
+                        nodeFlags.isEmpty() ? List.of() : nodeFlags.get(0));
+        Process learner =
+                node(
+                        config,
+                        "learner",
+                        port,
+                        tmp.resolve("learner.log"),
+                        nodeFlags.isEmpty() ? List.of() : nodeFlags.get(1));
         Path distributed = tmp.resolve("distributed");
-        MainTest.Run three =
-                MainTest.run(
-                        "run",
-                        config.toString(),
-                        "--out",
-                        distributed.toString(),
-                        "--roles",
-                        "coordinator,reward",
-                        "--port",
-                        Integer.toString(port),
-                        "--seed-nodes",
-                        "127.0.0.1:" + port);
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "run",
+                                config.toString(),
+                                "--out",
+                                distributed.toString(),
+                                "--roles",
+                                "coordinator,reward",
+                                "--port",
+                                Integer.toString(port),
+                                "--seed-nodes",
+                                "127.0.0.1:" + port));
+        args.addAll(runFlags);
+        MainTest.Run three = MainTest.run(args.toArray(new String[0]));
         String logs =
                 "\nrollout node:\n"
                         + Files.readString(tmp.resolve("rollout.log"))
@@ -153,5 +223,6 @@ class DistributedRunTest {
         assertEquals(
                 Files.readString(single.resolve("eval").resolve("after.jsonl")),
                 Files.readString(distributed.resolve("eval").resolve("after.jsonl")));
+        return distributed;
     }
 }

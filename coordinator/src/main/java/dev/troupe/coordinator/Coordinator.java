@@ -148,6 +148,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Workers workers;
     private boolean started;
+    private boolean configured;
     private boolean done;
     private int phaseIndex;
     private long step;
@@ -242,7 +243,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(
                         StartupTimedOut.class,
                         t -> {
-                            if (!started || workers == null) {
+                            if (!configured) {
                                 return fail(
                                         "startup: workers not ready within "
                                                 + config.run().startupTimeout()
@@ -322,6 +323,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private void onConfigured(List<WorkerReady> ready) {
+        configured = true;
         for (WorkerReady r : ready) {
             getContext().getLog().info("ready: {}", r.getWorker());
         }
@@ -372,7 +374,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     "loading adapter " + options.evalAdapter().get(),
                     d -> {
                         version = d.getAdapterVersion();
-                        adapterPath = adapterDir(version);
+                        adapterPath = d.getAdapterPath();
                         swapThen(this::runPhase);
                     });
             return;
@@ -670,146 +672,112 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         SamplingParams sampling =
                 config.rollout().sampling(encoder.stopTokenIds(), encoder.padTokenId());
         long seed = SplitMix64.key(config.run().seed(), 2, s);
-        long usedVersion = version;
-        long learnerVersionAtGeneration = version;
-        Map<String, Double> m = new LinkedHashMap<>();
-        CompletionStage<Map<String, Double>> pipeline =
-                workers.generate(s, requests, sampling, seed, usedVersion)
-                        .thenCompose(
-                                gen -> {
-                                    List<Completion> cs = gen.completions();
-                                    List<String> texts = new ArrayList<>(cs.size());
-                                    long lengths = 0;
-                                    int truncated = 0;
-                                    for (Completion c : cs) {
-                                        texts.add(
-                                                encoder.completionText(toInts(c.getTokensList())));
-                                        lengths += c.getTokensCount();
-                                        truncated += c.getStopped() ? 0 : 1;
-                                    }
-                                    m.put(
-                                            MetricNames.ROLLOUT_TOKENS_PER_S,
-                                            gen.tokens() / Math.max(1e-9, gen.seconds()));
-                                    m.put("rollout_seconds", gen.seconds());
-                                    m.put(
-                                            MetricNames.RESPONSE_LENGTH,
-                                            (double) lengths / Math.max(1, cs.size()));
-                                    m.put(
-                                            "truncated_fraction",
-                                            (double) truncated / Math.max(1, cs.size()));
-                                    List<List<RewardInput>> groups =
-                                            GrpoBatch.rewardInputs(prompts, cs, texts, g);
-                                    GrpoBatch.Checks checks =
-                                            GrpoBatch.check(
-                                                    groups,
-                                                    config.eval().format(),
-                                                    config.eval().correctness());
-                                    m.put(MetricNames.ACCURACY, checks.accuracy());
-                                    m.put(MetricNames.FORMAT_RATE, checks.formatRate());
-                                    long rewardStart = System.nanoTime();
-                                    return workers.score(groups)
-                                            .thenCompose(
-                                                    scores -> {
-                                                        m.put(
-                                                                "reward_seconds",
-                                                                (System.nanoTime() - rewardStart)
-                                                                        / 1e9);
-                                                        GrpoBatch.Assembled a =
-                                                                GrpoBatch.assemble(
-                                                                        s,
-                                                                        prompts,
-                                                                        cs,
-                                                                        scores,
-                                                                        g,
-                                                                        config.learner().grpo());
-                                                        m.putAll(a.metrics());
-                                                        if (a.step().getSequencesCount() == 0) {
-                                                            m.put("trained_sequences", 0.0);
-                                                            return CompletableFuture
-                                                                    .completedFuture(m);
-                                                        }
-                                                        m.put(
-                                                                "trained_sequences",
-                                                                (double)
-                                                                        a.step()
-                                                                                .getSequencesCount());
-                                                        return workers.train(a.step())
-                                                                .thenCompose(
-                                                                        reply -> {
-                                                                            m.putAll(
-                                                                                    learnerMetrics(
-                                                                                            reply));
-                                                                            long syncStart =
-                                                                                    System
-                                                                                            .nanoTime();
-                                                                            return workers.useAdapter(
-                                                                                            reply
-                                                                                                    .getAdapterVersion(),
-                                                                                            reply
-                                                                                                    .getAdapterPath())
-                                                                                    .thenApply(
-                                                                                            v -> {
-                                                                                                m
-                                                                                                        .put(
-                                                                                                                MetricNames
-                                                                                                                        .ADAPTER_SYNC_SECONDS,
-                                                                                                                (System
-                                                                                                                                        .nanoTime()
-                                                                                                                                - syncStart)
-                                                                                                                        / 1e9);
-                                                                                                m
-                                                                                                        .put(
-                                                                                                                MetricNames
-                                                                                                                        .ADAPTER_SYNC_BYTES,
-                                                                                                                (double)
-                                                                                                                        adapterBytes(
-                                                                                                                                Path
-                                                                                                                                        .of(
-                                                                                                                                                reply
-                                                                                                                                                        .getAdapterPath())));
-                                                                                                m
-                                                                                                        .put(
-                                                                                                                "new_adapter_version",
-                                                                                                                (double)
-                                                                                                                        reply
-                                                                                                                                .getAdapterVersion());
-                                                                                                pendingAdapter =
-                                                                                                        reply
-                                                                                                                .getAdapterPath();
-                                                                                                return m;
-                                                                                            });
-                                                                        });
-                                                    });
-                                });
+        GrpoStepRun run = new GrpoStepRun(s, prompts, g);
+        CompletionStage<GrpoStepRun> pipeline =
+                workers.generate(s, requests, sampling, seed, version)
+                        .thenCompose(run::scoreGenerations)
+                        .thenCompose(run::train)
+                        .thenCompose(GrpoStepRun::sync);
         after(
                 pipeline,
                 "GRPO step " + s,
-                values -> {
-                    Double nv = values.remove("new_adapter_version");
-                    if (nv != null) {
-                        version = nv.longValue();
-                        adapterPath = pendingAdapter;
+                r -> {
+                    if (r.trained != null) {
+                        version = r.trained.getAdapterVersion();
+                        adapterPath = r.trained.getAdapterPath();
                     }
-                    // The learner's newest version when the batch was generated, minus the version
-                    // the
-                    // rollouts used: 0 in this synchronous loop, > 0 once generation runs ahead.
-                    values.put(
-                            "policy_version_lag",
-                            (double) (learnerVersionAtGeneration - usedVersion));
-                    done.accept(values);
+                    done.accept(r.metrics);
                 });
     }
 
-    // Written by the step's last stage, read by the actor after it (a happens-before through
-    // pipeToSelf's message).
-    private volatile String pendingAdapter;
+    /**
+     * The stages of one GRPO step, run as a chain of futures off the actor: generate, check and
+     * score, assemble and train, swap rollouts to the new version. Each stage only touches this
+     * object, and the actor reads it after the last stage (a happens-before through pipeToSelf).
+     */
+    private final class GrpoStepRun {
+        final long step;
+        final List<StepPrompt> prompts;
+        final int g;
+        final Map<String, Double> metrics = new LinkedHashMap<>();
+        List<Completion> completions;
+        TrainReply trained;
 
-    /** Bytes of the adapter's tensors (what a sync moves), without its JSON config. */
-    private static long adapterBytes(Path dir) {
-        try {
-            return Files.size(dir.resolve("adapter_model.safetensors"));
-        } catch (IOException e) {
-            return -1;
+        GrpoStepRun(long step, List<StepPrompt> prompts, int g) {
+            this.step = step;
+            this.prompts = prompts;
+            this.g = g;
+            // The learner's newest version when the batch was generated minus the version the
+            // rollouts used: 0 in this synchronous loop, > 0 once generation runs ahead.
+            metrics.put("policy_version_lag", 0.0);
+        }
+
+        CompletionStage<List<RewardActor.ScoreReply>> scoreGenerations(Workers.Generation gen) {
+            completions = gen.completions();
+            List<String> texts = new ArrayList<>(completions.size());
+            long lengths = 0;
+            int truncated = 0;
+            for (Completion c : completions) {
+                texts.add(encoder.completionText(toInts(c.getTokensList())));
+                lengths += c.getTokensCount();
+                truncated += c.getStopped() ? 0 : 1;
+            }
+            int n = Math.max(1, completions.size());
+            metrics.put(
+                    MetricNames.ROLLOUT_TOKENS_PER_S, gen.tokens() / Math.max(1e-9, gen.seconds()));
+            metrics.put("rollout_seconds", gen.seconds());
+            metrics.put(MetricNames.RESPONSE_LENGTH, (double) lengths / n);
+            metrics.put("truncated_fraction", (double) truncated / n);
+            List<List<RewardInput>> groups = GrpoBatch.rewardInputs(prompts, completions, texts, g);
+            GrpoBatch.Checks checks =
+                    GrpoBatch.check(groups, config.eval().format(), config.eval().correctness());
+            metrics.put(MetricNames.ACCURACY, checks.accuracy());
+            metrics.put(MetricNames.FORMAT_RATE, checks.formatRate());
+            long start = System.nanoTime();
+            return workers.score(groups)
+                    .thenApply(
+                            scores -> {
+                                metrics.put("reward_seconds", (System.nanoTime() - start) / 1e9);
+                                return scores;
+                            });
+        }
+
+        CompletionStage<GrpoStepRun> train(List<RewardActor.ScoreReply> scores) {
+            GrpoBatch.Assembled a =
+                    GrpoBatch.assemble(
+                            step, prompts, completions, scores, g, config.learner().grpo());
+            metrics.putAll(a.metrics());
+            metrics.put("trained_sequences", (double) a.step().getSequencesCount());
+            if (a.step().getSequencesCount() == 0) {
+                // Every group was dropped: nothing to learn from, the adapter stays.
+                return CompletableFuture.completedFuture(this);
+            }
+            return workers.train(a.step())
+                    .thenApply(
+                            reply -> {
+                                trained = reply;
+                                metrics.putAll(learnerMetrics(reply));
+                                return this;
+                            });
+        }
+
+        CompletionStage<GrpoStepRun> sync() {
+            if (trained == null) {
+                return CompletableFuture.completedFuture(this);
+            }
+            long start = System.nanoTime();
+            return workers.useAdapter(trained.getAdapterVersion(), trained.getAdapterPath())
+                    .thenApply(
+                            v -> {
+                                metrics.put(
+                                        MetricNames.ADAPTER_SYNC_SECONDS,
+                                        (System.nanoTime() - start) / 1e9);
+                                Double bytes = metrics.remove("adapter_bytes");
+                                metrics.put(
+                                        MetricNames.ADAPTER_SYNC_BYTES,
+                                        bytes == null ? 0.0 : bytes);
+                                return this;
+                            });
         }
     }
 

@@ -3,8 +3,11 @@ package dev.troupe.coordinator;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.learner.LearnerActor;
+import dev.troupe.learner.LearnerSettings;
 import dev.troupe.reward.RewardActor;
 import dev.troupe.rollout.RolloutActor;
+import dev.troupe.transport.TransportConfig;
+import dev.troupe.transport.TransportNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,16 +47,18 @@ public final class TroupeNode implements AutoCloseable {
 
     private final ActorSystem<Void> system;
     private final ClusterSharding sharding;
+    private final TransportNode transport;
 
-    private TroupeNode(ActorSystem<Void> system) {
+    private TroupeNode(ActorSystem<Void> system, TransportNode transport) {
         this.system = system;
+        this.transport = transport;
         this.sharding = ClusterSharding.get(system);
         sharding.init(
-                Entity.of(ROLLOUT, ctx -> RolloutActor.create(ctx.getEntityId()))
+                Entity.of(ROLLOUT, ctx -> RolloutActor.create(ctx.getEntityId(), transport))
                         .withRole("rollout")
                         .withEntityProps(DispatcherSelector.fromConfig(RolloutActor.DISPATCHER)));
         sharding.init(
-                Entity.of(LEARNER, ctx -> LearnerActor.create(ctx.getEntityId()))
+                Entity.of(LEARNER, ctx -> LearnerActor.create(ctx.getEntityId(), transport))
                         .withRole("learner")
                         .withEntityProps(DispatcherSelector.fromConfig(LearnerActor.DISPATCHER)));
     }
@@ -96,12 +101,26 @@ public final class TroupeNode implements AutoCloseable {
                             }
                             return Behaviors.empty();
                         });
-        ActorSystem<Void> system = ActorSystem.create(guardian, "troupe", pekko.resolve());
+        // The tensor channel, when adapters travel over Aeron and this node hosts a worker.
+        TransportNode transport =
+                config.learner().learner().adapterSync() == LearnerSettings.AdapterSync.AERON
+                                && (c.roles().contains("rollout") || c.roles().contains("learner"))
+                        ? TransportNode.start(TransportConfig.from(config.config()))
+                        : null;
+        ActorSystem<Void> system;
+        try {
+            system = ActorSystem.create(guardian, "troupe", pekko.resolve());
+        } catch (RuntimeException e) {
+            if (transport != null) {
+                transport.close();
+            }
+            throw e;
+        }
         if (c.seedNodes().isEmpty()) {
             Cluster cluster = Cluster.get(system);
             cluster.manager().tell(Join.create(cluster.selfMember().address()));
         }
-        return new TroupeNode(system);
+        return new TroupeNode(system, transport);
     }
 
     public ActorSystem<Void> system() {
@@ -164,6 +183,10 @@ public final class TroupeNode implements AutoCloseable {
             system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             // Shutting down anyway; the JVM exits after this.
+        }
+        // After the actors: they close their publishers and subscribers when they stop.
+        if (transport != null) {
+            transport.close();
         }
     }
 }

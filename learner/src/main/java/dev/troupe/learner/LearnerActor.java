@@ -16,6 +16,11 @@ import dev.troupe.proto.v1.WorkerReady;
 import dev.troupe.runconfig.LoraSettings;
 import dev.troupe.runconfig.ModelSettings;
 import dev.troupe.tensor.ComputeDevice;
+import dev.troupe.transport.AdapterChannel;
+import dev.troupe.transport.SenderListener;
+import dev.troupe.transport.TensorSetPublisher;
+import dev.troupe.transport.TransportConfig;
+import dev.troupe.transport.TransportNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -88,6 +93,9 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
     public static final String DISPATCHER = "troupe-learner-dispatcher";
 
     private final String entityId;
+    private final TransportNode transport;
+    private TensorSetPublisher publisher;
+    private AdapterChannel channel;
     private String runId;
     private Path runDir;
     private String baseModel;
@@ -98,14 +106,24 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
     private UpdateKind phase = UpdateKind.UPDATE_KIND_UNSPECIFIED;
     private long version;
 
-    private LearnerActor(ActorContext<Command> context, String entityId) {
+    private LearnerActor(ActorContext<Command> context, String entityId, TransportNode transport) {
         super(context);
         this.entityId = entityId;
+        this.transport = transport;
     }
 
-    /** The behaviour of learner entity {@code entityId}. */
+    /** The behaviour of learner entity {@code entityId}, with no tensor channel. */
     public static Behavior<Command> create(String entityId) {
-        return Behaviors.setup(ctx -> new LearnerActor(ctx, entityId));
+        return create(entityId, null);
+    }
+
+    /**
+     * The behaviour of learner entity {@code entityId}; with a {@code transport} and {@code
+     * troupe.learner.adapter-sync = aeron}, each new adapter version is published over the tensor
+     * channel instead of as a folder.
+     */
+    public static Behavior<Command> create(String entityId, TransportNode transport) {
+        return Behaviors.setup(ctx -> new LearnerActor(ctx, entityId, transport));
     }
 
     @Override
@@ -131,7 +149,7 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
                     .tell(
                             new Ready(
                                     reply.setAdapterVersion(version)
-                                            .setAdapterPath(adapterDir(version).toString())
+                                            .setAdapterPath(location())
                                             .build()));
             return this;
         }
@@ -151,7 +169,10 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
             runId = c.getRunId();
             version = 0;
             phase = UpdateKind.UPDATE_KIND_UNSPECIFIED;
-            Path dir = publish();
+            if (settings.learner().adapterSync() == LearnerSettings.AdapterSync.AERON) {
+                openPublisher(config);
+            }
+            String dir = publish();
             getContext().getLog().info("{} serves run {} ({})", name(), runId, baseModel);
             m.replyTo()
                     .tell(
@@ -198,9 +219,14 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
                     r.getKind() == UpdateKind.UPDATE_KIND_SFT ? t.sft(samples) : t.grpo(samples);
             version++;
             long saveStart = System.nanoTime();
-            Path dir = publish();
-            metrics.put("adapter_save_seconds", (System.nanoTime() - saveStart) / 1e9);
-            reply.setAdapterVersion(version).setAdapterPath(dir.toString()).putAllMetrics(metrics);
+            String dir = publish();
+            metrics.put("adapter_publish_seconds", (System.nanoTime() - saveStart) / 1e9);
+            long bytes = 0;
+            for (var tensor : adapter.peftTensors().values()) {
+                bytes += tensor.numel() * tensor.element_size();
+            }
+            metrics.put("adapter_bytes", (double) bytes);
+            reply.setAdapterVersion(version).setAdapterPath(dir).putAllMetrics(metrics);
         } catch (RuntimeException e) {
             getContext().getLog().error("{}: step {} failed", name(), r.getStep(), e);
             reply.setAdapterVersion(version).setError(name() + ": step " + r.getStep() + ": " + e);
@@ -264,7 +290,7 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
                 version = r.getAdapterVersion();
                 publish();
             }
-            reply.setAdapterVersion(version);
+            reply.setAdapterVersion(version).setAdapterPath(location());
         } catch (RuntimeException e) {
             getContext().getLog().error("{}: checkpoint {} failed", name(), dir, e);
             reply.setAdapterVersion(version)
@@ -285,11 +311,44 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
         return runDir.resolve("adapters").resolve("v" + v);
     }
 
+    /** Where rollouts get the current version: the channel descriptor, or its folder. */
+    private String location() {
+        return channel != null ? channel.toString() : adapterDir(version).toString();
+    }
+
+    private void openPublisher(Config config) {
+        if (transport == null) {
+            throw new IllegalStateException(
+                    "troupe.learner.adapter-sync = aeron, but this node has no tensor transport"
+                            + " (the node's own config must say adapter-sync = aeron too)");
+        }
+        TransportConfig t = transport.config();
+        channel =
+                new AdapterChannel(
+                        t.media(),
+                        t.udpHost(),
+                        settings.learner().adapterSyncPort(),
+                        settings.learner().adapterSyncStream());
+        publisher =
+                TensorSetPublisher.open(
+                        transport,
+                        channel.spec(),
+                        "learner-" + entityId,
+                        AdapterChannel.SET_NAME,
+                        SenderListener.NONE);
+    }
+
     /**
-     * Writes the current adapter as version {@code version} (into a temporary folder, then renamed,
-     * so a reader never sees half a version) and deletes versions older than the ones kept.
+     * Makes the current adapter available to rollouts as version {@code version}: over the tensor
+     * channel (the call returns once the tensors are copied into a send snapshot), or as a PEFT
+     * folder (written into a temporary folder, then renamed, so a reader never sees half a version;
+     * older versions beyond the ones kept are deleted). Returns {@link #location()}.
      */
-    private Path publish() {
+    private String publish() {
+        if (publisher != null) {
+            publisher.publish(version, adapter.peftTensors());
+            return location();
+        }
         Path dir = adapterDir(version);
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
         try {
@@ -310,7 +369,7 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
             throw new UncheckedIOException(
                     "cannot write adapter version " + version + " to " + dir, e);
         }
-        return dir;
+        return location();
     }
 
     static void deleteTree(Path p) throws IOException {
@@ -325,6 +384,11 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
     }
 
     private Behavior<Command> closeAll() {
+        if (publisher != null) {
+            publisher.close();
+            publisher = null;
+            channel = null;
+        }
         if (trainer != null) {
             trainer.close();
             trainer = null;

@@ -49,7 +49,18 @@ public record LearnerSettings(Grpo grpo, Sft sft, Learner learner) {
             int microBatchSize,
             int logProbChunk,
             long seed,
-            int keepAdapterVersions) {}
+            int keepAdapterVersions,
+            AdapterSync adapterSync,
+            int adapterSyncPort,
+            int adapterSyncStream) {}
+
+    /** How adapter versions reach rollouts. */
+    public enum AdapterSync {
+        /** PEFT folders in the run directory. */
+        FOLDER,
+        /** Tensors over the Aeron channel. */
+        AERON
+    }
 
     /** Reads and checks the three sections; fails naming the key on a bad value. */
     public static LearnerSettings from(Config root) {
@@ -94,7 +105,11 @@ public record LearnerSettings(Grpo grpo, Sft sft, Learner learner) {
                         ConfigValues.intIn(root, l + "micro-batch-size", 1, 1 << 20),
                         ConfigValues.intIn(root, l + "log-prob-chunk", 1, 1 << 24),
                         root.getLong(l + "seed"),
-                        ConfigValues.intIn(root, l + "keep-adapter-versions", 1, 1 << 20));
+                        ConfigValues.intIn(root, l + "keep-adapter-versions", 1, 1 << 20),
+                        ConfigValues.choice(root, l + "adapter-sync", AdapterSync.class),
+                        ConfigValues.intIn(root, l + "adapter-sync-port", 1, 65534),
+                        ConfigValues.intIn(
+                                root, l + "adapter-sync-stream", 1, Integer.MAX_VALUE - 1));
         return new LearnerSettings(grpo, sft, learner);
     }
 

@@ -12,11 +12,16 @@ import dev.troupe.proto.v1.GenerateRequest;
 import dev.troupe.proto.v1.RolloutPrompt;
 import dev.troupe.proto.v1.SampleId;
 import dev.troupe.proto.v1.SamplingParams;
+import dev.troupe.tensor.NoGrad;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Generates groups of completions with the frozen model and the adapter version in use: the work of
@@ -73,6 +78,36 @@ public final class RolloutEngine implements AutoCloseable {
         if (old != null) {
             old.close();
         }
+    }
+
+    /**
+     * Copies adapter {@code version}'s tensors (PEFT key names, e.g. received over the tensor
+     * channel) into the adapter in use, which must have the same layout; {@code structure} makes
+     * that adapter the first time (its values are overwritten).
+     */
+    public void useAdapterTensors(
+            long version, Map<String, Tensor> tensors, Supplier<LoraAdapter> structure) {
+        if (adapter == null) {
+            adapter = structure.get();
+        }
+        Map<String, Tensor> own = adapter.peftTensors();
+        if (!own.keySet().equals(tensors.keySet())) {
+            throw new IllegalArgumentException(
+                    "adapter version "
+                            + version
+                            + " has tensors "
+                            + tensors.keySet().size()
+                            + " named differently from this rollout's adapter ("
+                            + own.keySet().size()
+                            + ")");
+        }
+        try (NoGrad noGrad = new NoGrad();
+                PointerScope scope = new PointerScope()) {
+            for (Map.Entry<String, Tensor> e : own.entrySet()) {
+                e.getValue().copy_(tensors.get(e.getKey()));
+            }
+        }
+        adapterVersion = version;
     }
 
     /** Generates every group of {@code request}; fails if it asks for another adapter version. */
