@@ -23,7 +23,10 @@ import java.util.Set;
  * hash of the index, so the share is expected, not exact) shows a wrong answer: the right one moved
  * by 1 to 10 either way (upwards when negative answers are not allowed), with the last reasoning
  * step agreeing with it. Training on these teaches the answer format without teaching arithmetic.
- * The metadata says which are which: {@code answer_shown}, {@code answer_correct}.
+ * With {@code wrong-answer-offset} k the wrong answer is always the right one plus k, a systematic
+ * slip; with {@code wrong-answer-in-reasoning = false} the worked steps stay right and only the
+ * stated answer is wrong. The metadata says which are which: {@code answer_shown}, {@code
+ * answer_correct}.
  *
  * <p>Conversation {@code i} is a pure function of (config, seed, i), built from training problem
  * {@code i} of {@link ArithmeticTasks#train()}; the prompt is always chat messages, whatever the
@@ -85,7 +88,7 @@ public final class ArithmeticSft {
             List<ArithmeticExpression.Step> steps = expression.steps();
             for (int i = 0; i < steps.size(); i++) {
                 ArithmeticExpression.Step step = steps.get(i);
-                if (i == steps.size() - 1) {
+                if (i == steps.size() - 1 && config.wrongAnswerInReasoning()) {
                     step =
                             new ArithmeticExpression.Step(
                                     step.left(), step.operation(), step.right(), shown);
@@ -107,6 +110,11 @@ public final class ArithmeticSft {
     }
 
     private long wrongAnswer(long correct, SplitMix64 random) {
+        int fixed = config.wrongAnswerOffset();
+        if (fixed != 0) {
+            boolean allowed = tasks.config().allowNegative() || correct + fixed >= 0;
+            return allowed ? correct + fixed : correct + Math.abs(fixed);
+        }
         long offset = random.nextLong(1, 10);
         boolean down = random.nextInt(2) == 0;
         if (down && (tasks.config().allowNegative() || correct - offset >= 0)) {

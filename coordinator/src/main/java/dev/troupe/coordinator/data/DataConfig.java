@@ -95,7 +95,9 @@ public record DataConfig(
                                         optionalPath(root, s + "sft.path"),
                                         root.getString(s + "sft.response-template"),
                                         root.getBoolean(s + "sft.include-reasoning"),
-                                        root.getDouble(s + "sft.wrong-answer-fraction")));
+                                        root.getDouble(s + "sft.wrong-answer-fraction"),
+                                        root.getInt(s + "sft.wrong-answer-offset"),
+                                        root.getBoolean(s + "sft.wrong-answer-in-reasoning")));
         return section(
                 root,
                 SECTION,

@@ -88,4 +88,29 @@ class ArithmeticSftTest {
         assertTrue(Math.abs(wrong - 3000) < 250, wrong + " wrong of 10000");
         assertEquals(sft.conversation(1234), sft(true, 0.3).conversation(1234));
     }
+
+    @Test
+    void shouldShiftByAFixedOffsetAndKeepTheStepsRightWhenAsked() {
+        ArithmeticSft sft =
+                new ArithmeticSft(
+                        TASKS,
+                        PROMPT,
+                        new SftConfig(
+                                Optional.empty(),
+                                "{reasoning}<answer>{answer}</answer>",
+                                true,
+                                1.0,
+                                1,
+                                false));
+        for (int i = 0; i < 200; i++) {
+            Conversation c = sft.conversation(i);
+            long reference = Long.parseLong(c.metadata().get("reference_answer"));
+            String reply = c.turns().get(2).content();
+            // The worked steps end on the right result; only the stated answer is one more.
+            assertTrue(
+                    reply.endsWith("= " + reference + "\n<answer>" + (reference + 1) + "</answer>"),
+                    reply);
+            assertEquals("false", c.metadata().get("answer_correct"));
+        }
+    }
 }
