@@ -138,7 +138,10 @@ public final class PolicyTrainer implements AutoCloseable {
                 m.put("pg_clip_fraction", stats.clipFraction / tokens);
                 m.put("pg_clip_fraction_lower", stats.clipFractionLower / tokens);
                 m.put("ppo_kl", stats.approxKl / tokens);
-                m.put("kl", ref == null ? 0.0 : stats.kl / tokens);
+                if (ref != null) {
+                    // Only measured with a reference pass (kl-beta > 0); absent, not 0, without.
+                    m.put("kl", stats.kl / tokens);
+                }
             }
             m.put("entropy", stats.entropy / tokens);
             m.put(
