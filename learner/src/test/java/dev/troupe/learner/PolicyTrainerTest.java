@@ -108,6 +108,35 @@ class PolicyTrainerTest {
     }
 
     @Test
+    void shouldLeaveTheAdapterUnchangedWhenEveryAdvantageIsZero() {
+        // Groups whose completions all scored alike carry no signal: no KL term, no update.
+        List<TrainSample> flat = new ArrayList<>();
+        for (TrainSample x : samples()) {
+            flat.add(
+                    new TrainSample(
+                            x.step(),
+                            x.promptIndex(),
+                            x.sampleIndex(),
+                            x.tokens(),
+                            x.promptLength(),
+                            x.rolloutLogProbs(),
+                            0f));
+        }
+        try (DecoderModel m = model();
+                LoraAdapter a = adapter(m, "false");
+                PolicyTrainer t =
+                        new PolicyTrainer(m, a, config(4, 1, 1, 0.0, LossAggregation.TOKEN_MEAN))) {
+            Map<String, float[]> before = snapshot(a);
+            t.grpo(flat);
+            t.grpo(flat);
+            Map<String, float[]> after = snapshot(a);
+            for (String k : before.keySet()) {
+                assertArrayEquals(before.get(k), after.get(k), 0f, k);
+            }
+        }
+    }
+
+    @Test
     void shouldChangeEveryLoraParameterAndLowerSftLoss() {
         try (DecoderModel m = model();
                 LoraAdapter a = adapter(m, "true");

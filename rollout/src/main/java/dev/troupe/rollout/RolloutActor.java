@@ -240,14 +240,9 @@ public final class RolloutActor extends AbstractBehavior<RolloutActor.Command> {
                             TensorSetSubscriber.open(
                                     transport,
                                     c.spec(),
-                                    "rollout-"
-                                            + entityId
-                                            + "-"
-                                            + getContext()
-                                                    .getSystem()
-                                                    .address()
-                                                    .port()
-                                                    .getOrElse(() -> 0),
+                                    // Stable per entity, so a restarted rollout is the
+                                    // same subscriber to the learner.
+                                    "rollout-" + entityId,
                                     AdapterChannel.SET_NAME,
                                     TensorLayout.of(shape.peftTensors()),
                                     engine.model().device());
