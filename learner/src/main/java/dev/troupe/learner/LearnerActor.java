@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.troupe.model.DecoderModel;
 import dev.troupe.model.ModelLoader;
 import dev.troupe.model.lora.LoraAdapter;
+import dev.troupe.model.lora.LoraLookup;
 import dev.troupe.proto.v1.ConfigureWorker;
 import dev.troupe.proto.v1.LearnerCheckpoint;
 import dev.troupe.proto.v1.LearnerCheckpointDone;
@@ -16,6 +17,7 @@ import dev.troupe.proto.v1.WorkerReady;
 import dev.troupe.runconfig.LoraSettings;
 import dev.troupe.runconfig.ModelSettings;
 import dev.troupe.tensor.ComputeDevice;
+import dev.troupe.tensor.NoGrad;
 import dev.troupe.transport.AdapterChannel;
 import dev.troupe.transport.SenderListener;
 import dev.troupe.transport.TensorSetPublisher;
@@ -28,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -37,6 +40,8 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * A learner entity: holds the frozen model and the trainable LoRA adapter, and runs the updates the
@@ -103,6 +108,8 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
     private DecoderModel model;
     private LoraAdapter adapter;
     private PolicyTrainer trainer;
+    // The GRPO KL reference when it is the policy at GRPO's start (saved with checkpoints).
+    private LoraAdapter reference;
     private UpdateKind phase = UpdateKind.UPDATE_KIND_UNSPECIFIED;
     private long version;
 
@@ -243,16 +250,39 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
             if (trainer != null) {
                 trainer.close();
             }
+            LoraLookup ref = LoraLookup.NONE;
+            if (kind == UpdateKind.UPDATE_KIND_GRPO
+                    && settings.grpo().reference() == LearnerSettings.Reference.START
+                    && settings.grpo().klBeta() > 0) {
+                if (reference == null) {
+                    reference = frozenCopy(adapter);
+                }
+                ref = reference;
+            }
             trainer =
                     new PolicyTrainer(
                             model,
                             adapter,
                             kind == UpdateKind.UPDATE_KIND_SFT
                                     ? settings.sftTrainer()
-                                    : settings.grpoTrainer());
+                                    : settings.grpoTrainer(),
+                            ref);
             phase = kind;
         }
         return trainer;
+    }
+
+    /** A copy of {@code a}'s weights that training does not change: the KL reference. */
+    private LoraAdapter frozenCopy(LoraAdapter a) {
+        LoraAdapter copy = LoraAdapter.create(model, a.config(), 0);
+        Map<String, Tensor> from = a.peftTensors();
+        try (NoGrad noGrad = new NoGrad();
+                PointerScope scope = new PointerScope()) {
+            for (Map.Entry<String, Tensor> e : copy.peftTensors().entrySet()) {
+                e.getValue().copy_(from.get(e.getKey()));
+            }
+        }
+        return copy;
     }
 
     private Behavior<Command> onCheckpoint(Checkpoint m) {
@@ -274,6 +304,9 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
                 } else {
                     adapter.save(dir.resolve("adapter"), baseModel);
                 }
+                if (reference != null) {
+                    reference.save(dir.resolve("reference"), baseModel);
+                }
             } else {
                 LoraAdapter loaded = LoraAdapter.load(dir.resolve("adapter"), model);
                 if (trainer != null) {
@@ -282,6 +315,13 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
                 }
                 adapter.close();
                 adapter = loaded;
+                if (reference != null) {
+                    reference.close();
+                    reference = null;
+                }
+                if (Files.isDirectory(dir.resolve("reference"))) {
+                    reference = LoraAdapter.load(dir.resolve("reference"), model);
+                }
                 phase = UpdateKind.UPDATE_KIND_UNSPECIFIED;
                 if (r.getKind() != UpdateKind.UPDATE_KIND_UNSPECIFIED
                         && Files.exists(dir.resolve("optimizer.safetensors"))) {
@@ -396,6 +436,10 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
         if (adapter != null) {
             adapter.close();
             adapter = null;
+        }
+        if (reference != null) {
+            reference.close();
+            reference = null;
         }
         if (model != null) {
             model.close();

@@ -28,9 +28,18 @@ public record LearnerSettings(Grpo grpo, Sft sft, Learner learner) {
             double clipHigh,
             double dualClip,
             double klBeta,
+            Reference reference,
             KlEstimator klEstimator,
             LossAggregation lossAggregation,
             double importanceCap) {}
+
+    /** What the KL term measures against. */
+    public enum Reference {
+        /** The policy when GRPO starts, frozen. */
+        START,
+        /** The base model, adapter off. */
+        BASE
+    }
 
     /** {@code troupe.sft}. */
     public record Sft(
@@ -80,6 +89,7 @@ public record LearnerSettings(Grpo grpo, Sft sft, Learner learner) {
                         ConfigValues.doubleIn(root, g + "clip-high", 0, 1e6),
                         ConfigValues.doubleIn(root, g + "dual-clip", 1.000001, 1e300),
                         ConfigValues.doubleIn(root, g + "kl-beta", 0, 1e6),
+                        ConfigValues.choice(root, g + "reference", Reference.class),
                         parse(root, g + "kl-estimator", KlEstimator::parse),
                         parse(root, g + "loss-aggregation", LossAggregation::parse),
                         ConfigValues.doubleIn(root, g + "importance-cap", 0, 1e6));

@@ -39,10 +39,22 @@ public final class PolicyTrainer implements AutoCloseable {
     private final DecoderModel model;
     private final LoraAdapter adapter;
     private final TrainerConfig config;
+    private final LoraLookup reference;
     private final AdamW optimizer;
     private long updates;
 
     public PolicyTrainer(DecoderModel model, LoraAdapter adapter, TrainerConfig config) {
+        this(model, adapter, config, LoraLookup.NONE);
+    }
+
+    /**
+     * A trainer whose KL term is measured against {@code reference}: {@link LoraLookup#NONE} for
+     * the base model, or a frozen copy of the adapter (the policy when GRPO started, e.g. after an
+     * SFT warm start).
+     */
+    public PolicyTrainer(
+            DecoderModel model, LoraAdapter adapter, TrainerConfig config, LoraLookup reference) {
+        this.reference = reference;
         this.model = model;
         this.adapter = adapter;
         this.config = config;
@@ -99,7 +111,7 @@ public final class PolicyTrainer implements AutoCloseable {
                         old = logProbs(batch, adapter, false);
                     }
                     if (config.klBeta() > 0) {
-                        ref = logProbs(batch, LoraLookup.NONE, false);
+                        ref = logProbs(batch, reference, false);
                     }
                 }
                 if (!singlePass && config.importanceCap() > 0 && batch.rolloutLogProbs() != null) {

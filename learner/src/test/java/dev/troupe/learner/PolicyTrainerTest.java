@@ -137,6 +137,43 @@ class PolicyTrainerTest {
     }
 
     @Test
+    void shouldMeasureKlAgainstTheGivenReference() {
+        try (DecoderModel m = model();
+                LoraAdapter a = adapter(m, "true")) {
+            // A warm start moves the adapter away from the base model.
+            try (PolicyTrainer sft =
+                    new PolicyTrainer(m, a, config(6, 1, 1, 0.0, LossAggregation.TOKEN_MEAN))) {
+                for (int i = 0; i < 5; i++) {
+                    sft.sft(samples());
+                }
+            }
+            try (LoraAdapter frozen = LoraAdapter.create(m, a.config(), 0)) {
+                try (org.bytedeco.javacpp.PointerScope scope =
+                                new org.bytedeco.javacpp.PointerScope();
+                        dev.troupe.tensor.NoGrad noGrad = new dev.troupe.tensor.NoGrad()) {
+                    for (var e : frozen.peftTensors().entrySet()) {
+                        e.getValue().copy_(a.peftTensors().get(e.getKey()));
+                    }
+                }
+                double toStart;
+                double toBase;
+                try (PolicyTrainer t =
+                        new PolicyTrainer(
+                                m, a, config(6, 1, 1, 0.1, LossAggregation.TOKEN_MEAN), frozen)) {
+                    toStart = t.grpo(samples()).get("kl");
+                }
+                try (PolicyTrainer t =
+                        new PolicyTrainer(m, a, config(6, 1, 1, 0.1, LossAggregation.TOKEN_MEAN))) {
+                    toBase = t.grpo(samples()).get("kl");
+                }
+                // The policy at GRPO's start is its own reference: KL 0 before the first update.
+                assertEquals(0.0, toStart, 1e-7);
+                assertTrue(toBase > 1e-4, "KL to the base model after a warm start: " + toBase);
+            }
+        }
+    }
+
+    @Test
     void shouldChangeEveryLoraParameterAndLowerSftLoss() {
         try (DecoderModel m = model();
                 LoraAdapter a = adapter(m, "true");
