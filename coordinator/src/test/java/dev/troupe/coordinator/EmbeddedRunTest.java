@@ -32,19 +32,20 @@ class EmbeddedRunTest {
         return out;
     }
 
+    /** One job on its own one-node cluster; {@code adapter} only for eval mode (else null). */
+    static Coordinator.Outcome run(
+            RunConfig config, Coordinator.Mode mode, Path out, boolean resume, Path adapter) {
+        return RunJob.run(
+                config,
+                new RunJob.Request(
+                        mode, out, resume, OptionalLong.empty(), Optional.ofNullable(adapter)));
+    }
+
     @Test
     void runWritesMetricsSummaryCheckpointsAndAdapters() throws Exception {
         Path out = tmp.resolve("run");
         RunConfig config = RunFixtures.shortRun("troupe.checkpoint.every-steps = 2");
-        Coordinator.Outcome outcome =
-                RunJob.run(
-                        config,
-                        new RunJob.Request(
-                                Coordinator.Mode.RUN,
-                                out,
-                                false,
-                                OptionalLong.empty(),
-                                Optional.empty()));
+        Coordinator.Outcome outcome = run(config, Coordinator.Mode.RUN, out, false, null);
         assertTrue(outcome.finished(), outcome.message());
         List<JsonNode> steps = lines(out.resolve("metrics.jsonl"));
         assertEquals(4, steps.size());
@@ -103,23 +104,12 @@ class EmbeddedRunTest {
     void resumingFromAnotherModelsCheckpointFails() throws Exception {
         Path out = tmp.resolve("run");
         RunConfig config = RunFixtures.shortRun("troupe.grpo.steps = 1\ntroupe.sft.steps = 1");
-        RunJob.run(
-                config,
-                new RunJob.Request(
-                        Coordinator.Mode.RUN, out, false, OptionalLong.empty(), Optional.empty()));
+        run(config, Coordinator.Mode.RUN, out, false, null);
         RunConfig other = config.with("troupe.model.tiny.seed", 99);
         Coordinator.RunFailedException e =
                 assertThrows(
                         Coordinator.RunFailedException.class,
-                        () ->
-                                RunJob.run(
-                                        other,
-                                        new RunJob.Request(
-                                                Coordinator.Mode.RUN,
-                                                out,
-                                                true,
-                                                OptionalLong.empty(),
-                                                Optional.empty())));
+                        () -> run(other, Coordinator.Mode.RUN, out, true, null));
         assertTrue(e.getMessage().contains("another model"), e.getMessage());
     }
 
@@ -133,15 +123,7 @@ class EmbeddedRunTest {
                                 + "troupe.reward.functions = [ { name = \""
                                 + ThrowingReward.class.getName()
                                 + "\", label = \"length\" } ]");
-        Coordinator.Outcome outcome =
-                RunJob.run(
-                        config,
-                        new RunJob.Request(
-                                Coordinator.Mode.RUN,
-                                out,
-                                false,
-                                OptionalLong.empty(),
-                                Optional.empty()));
+        Coordinator.Outcome outcome = run(config, Coordinator.Mode.RUN, out, false, null);
         assertTrue(outcome.finished(), outcome.message());
         for (JsonNode s : lines(out.resolve("metrics.jsonl"))) {
             // One sample fails each step: its group (4 completions) is dropped and counted,
@@ -157,15 +139,7 @@ class EmbeddedRunTest {
     void sftThenEvalOfItsAdapter() throws Exception {
         Path sft = tmp.resolve("sft");
         RunConfig config = RunFixtures.shortRun("troupe.sft.steps = 5");
-        Coordinator.Outcome trained =
-                RunJob.run(
-                        config,
-                        new RunJob.Request(
-                                Coordinator.Mode.SFT,
-                                sft,
-                                false,
-                                OptionalLong.empty(),
-                                Optional.empty()));
+        Coordinator.Outcome trained = run(config, Coordinator.Mode.SFT, sft, false, null);
         assertTrue(trained.finished(), trained.message());
         List<JsonNode> steps = lines(sft.resolve("metrics.jsonl"));
         assertEquals(5, steps.size());
@@ -177,14 +151,12 @@ class EmbeddedRunTest {
 
         Path eval = tmp.resolve("eval");
         Coordinator.Outcome evaluated =
-                RunJob.run(
+                run(
                         config,
-                        new RunJob.Request(
-                                Coordinator.Mode.EVAL,
-                                eval,
-                                false,
-                                OptionalLong.empty(),
-                                Optional.of(sft.resolve("adapters").resolve("v5"))));
+                        Coordinator.Mode.EVAL,
+                        eval,
+                        false,
+                        sft.resolve("adapters").resolve("v5"));
         assertTrue(evaluated.finished(), evaluated.message());
         JsonNode e = JSON.readTree(eval.resolve("eval.json").toFile());
         // The same greedy evaluation of the same adapter: the same numbers.
