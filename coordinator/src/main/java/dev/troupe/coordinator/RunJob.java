@@ -1,9 +1,9 @@
 package dev.troupe.coordinator;
 
 import dev.troupe.coordinator.data.PromptTemplate;
+import dev.troupe.model.settings.ModelSettings;
 import dev.troupe.model.tiny.TinyCheckpoint;
 import dev.troupe.model.tokenizer.Tokenizer;
-import dev.troupe.runconfig.ModelSettings;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;

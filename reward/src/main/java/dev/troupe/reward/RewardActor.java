@@ -1,9 +1,9 @@
 package dev.troupe.reward;
 
 import dev.troupe.reward.builtin.WeightedCombination;
-import dev.troupe.reward.internal.ConfigValues;
 import dev.troupe.reward.internal.NoFreeWorkerException;
 import dev.troupe.reward.internal.RewardWorkerPool;
+import dev.troupe.runconfig.ConfigValues;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;

@@ -8,7 +8,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.troupe.reward.builtin.WeightedCombination;
-import dev.troupe.reward.internal.ConfigValues;
+import dev.troupe.runconfig.ConfigValues;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -88,7 +88,7 @@ public record RewardConfig(
         return new RewardConfig(
                 functions(root, registry),
                 ConfigValues.positiveDuration(root, PATH + ".sample-timeout"),
-                ConfigValues.oneOf(root, PATH + ".on-error", OnError.class),
+                ConfigValues.choice(root, PATH + ".on-error", OnError.class),
                 ConfigValues.intAtLeast(root, PATH + ".max-retries", 0),
                 ConfigValues.intAtLeast(root, PATH + ".worker-pool.size", 1),
                 ConfigValues.intAtLeast(root, PATH + ".worker-pool.max-stuck-workers", 0));
@@ -98,7 +98,7 @@ public record RewardConfig(
         String listPath = PATH + ".functions";
         ConfigList list = root.getList(listPath);
         if (list.isEmpty()) {
-            throw ConfigValues.bad(root, listPath, "needs at least one reward function");
+            throw ConfigValues.badValue(root, listPath, "needs at least one reward function");
         }
         List<WeightedCombination.Term> terms = new ArrayList<>();
         Map<String, String> labels = new LinkedHashMap<>();

@@ -183,7 +183,7 @@ class RewardConfigTest {
         assertContains(
                 failure("troupe.reward.on-error = retry"),
                 "troupe.reward.on-error",
-                "unknown value 'retry'; valid values: rescore, drop-group");
+                "'retry' is not one of rescore, drop-group");
         assertContains(
                 failure("troupe.reward.sample-timeout = 0s"),
                 "troupe.reward.sample-timeout",
@@ -196,7 +196,7 @@ class RewardConfigTest {
                         "troupe.reward.functions = [ { name = format, params { match = sideways } } ]"),
                 "troupe.reward.functions[0]",
                 "match",
-                "valid values: whole, start, anywhere");
+                "is not one of whole, start, anywhere");
         assertContains(
                 failure("troupe.reward.functions = [ { name = format, weight = NaN } ]"),
                 "troupe.reward.functions[0]");

@@ -1,7 +1,7 @@
 package dev.troupe.reward.builtin;
 
 import com.typesafe.config.Config;
-import dev.troupe.reward.internal.ConfigValues;
+import dev.troupe.runconfig.ConfigValues;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -81,10 +81,10 @@ public record AnswerExtractor(Method method, String answerTag, int tailChars) {
      * tail-chars} from {@code params}.
      */
     public static AnswerExtractor fromConfig(Config params) {
-        Method method = ConfigValues.oneOf(params, "method", Method.class);
+        Method method = ConfigValues.choice(params, "method", Method.class);
         String tag = params.getString("answer-tag");
         if (!tag.isEmpty() && !FormatRule.isTagName(tag)) {
-            throw ConfigValues.bad(
+            throw ConfigValues.badValue(
                     params,
                     "answer-tag",
                     "must be a bare tag name like 'answer', or \"\" for none; got '" + tag + "'");

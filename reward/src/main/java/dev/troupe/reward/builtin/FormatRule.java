@@ -1,7 +1,7 @@
 package dev.troupe.reward.builtin;
 
 import com.typesafe.config.Config;
-import dev.troupe.reward.internal.ConfigValues;
+import dev.troupe.runconfig.ConfigValues;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -72,11 +72,11 @@ public record FormatRule(List<String> tags, Match match, boolean allowEmpty) {
         List<String> tags = params.getStringList("tags");
         String problem = tagsProblem(tags);
         if (problem != null) {
-            throw ConfigValues.bad(params, "tags", problem);
+            throw ConfigValues.badValue(params, "tags", problem);
         }
         return new FormatRule(
                 tags,
-                ConfigValues.oneOf(params, "match", Match.class),
+                ConfigValues.choice(params, "match", Match.class),
                 params.getBoolean("allow-empty"));
     }
 

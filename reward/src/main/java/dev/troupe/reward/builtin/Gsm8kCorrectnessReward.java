@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import dev.troupe.reward.RewardFunction;
 import dev.troupe.reward.RewardInput;
 import dev.troupe.reward.RewardResult;
-import dev.troupe.reward.internal.ConfigValues;
+import dev.troupe.runconfig.ConfigValues;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,6 +1,7 @@
-package dev.troupe.runconfig;
+package dev.troupe.model.settings;
 
 import com.typesafe.config.Config;
+import dev.troupe.runconfig.ConfigValues;
 import dev.troupe.tensor.ComputeDevice;
 import dev.troupe.tensor.DType;
 import java.nio.file.Path;

@@ -1,7 +1,8 @@
-package dev.troupe.runconfig;
+package dev.troupe.model.settings;
 
 import com.typesafe.config.Config;
 import dev.troupe.model.lora.LoraConfig;
+import dev.troupe.runconfig.ConfigValues;
 import java.util.List;
 
 /**
