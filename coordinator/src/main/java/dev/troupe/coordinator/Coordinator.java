@@ -644,18 +644,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 reply -> {
                     version = reply.getAdapterVersion();
                     adapterPath = reply.getAdapterPath();
-                    done.accept(learnerMetrics(reply));
+                    done.accept(reply.getMetricsMap());
                 });
-    }
-
-    private static Map<String, Double> learnerMetrics(TrainReply reply) {
-        Map<String, Double> m = new LinkedHashMap<>();
-        for (var e : reply.getMetricsMap().entrySet()) {
-            String name =
-                    e.getKey().equals("pg_clip_fraction") ? MetricNames.CLIP_FRACTION : e.getKey();
-            m.put(name, e.getValue());
-        }
-        return m;
     }
 
     private void grpoStep(long s, Consumer<Map<String, Double>> done) {
@@ -756,7 +746,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     .thenApply(
                             reply -> {
                                 trained = reply;
-                                metrics.putAll(learnerMetrics(reply));
+                                metrics.putAll(reply.getMetricsMap());
                                 return this;
                             });
         }
@@ -772,10 +762,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                                 metrics.put(
                                         MetricNames.ADAPTER_SYNC_SECONDS,
                                         (System.nanoTime() - start) / 1e9);
-                                Double bytes = metrics.remove("adapter_bytes");
-                                metrics.put(
-                                        MetricNames.ADAPTER_SYNC_BYTES,
-                                        bytes == null ? 0.0 : bytes);
                                 return this;
                             });
         }

@@ -232,7 +232,9 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
             for (var tensor : adapter.peftTensors().values()) {
                 bytes += tensor.numel() * tensor.element_size();
             }
-            metrics.put("adapter_bytes", (double) bytes);
+            // What a sync to rollouts moves: the adapter's tensor bytes (the metric's name in
+            // the run's metrics file).
+            metrics.put("adapter_sync_bytes", (double) bytes);
             reply.setAdapterVersion(version).setAdapterPath(dir).putAllMetrics(metrics);
         } catch (RuntimeException e) {
             getContext().getLog().error("{}: step {} failed", name(), r.getStep(), e);

@@ -101,6 +101,7 @@ public final class PolicyTrainer implements AutoCloseable {
             Tensor old = null;
             Tensor ref = null;
             Tensor weights = null;
+            Stats stats = new Stats();
             // One pass over one mini-batch is on-policy: the log-probs before the update are
             // the ones the loss is computed with, so the extra no-grad pass is skipped and each
             // micro-batch uses its own detached log-probs (veRL does the same).
@@ -114,20 +115,16 @@ public final class PolicyTrainer implements AutoCloseable {
                         ref = logProbs(batch, reference, false);
                     }
                 }
-                if (!singlePass && config.importanceCap() > 0 && batch.rolloutLogProbs() != null) {
-                    ImportanceSampling.Result is =
-                            ImportanceSampling.truncated(
+                if (!singlePass && importanceOn(batch)) {
+                    weights =
+                            importance(
                                     old,
                                     batch.rolloutLogProbs(),
                                     batch.completionMask(),
-                                    config.importanceCap());
-                    weights = is.weights();
-                    m.put("rollout_learner_log_prob_gap", is.meanAbsLogGap());
-                    m.put("rollout_learner_log_prob_gap_max", is.maxAbsLogGap());
-                    m.put("importance_truncated_fraction", is.truncatedFraction());
+                                    batch.completionTokens(),
+                                    stats);
                 }
             }
-            Stats stats = new Stats();
             int epochs = sft ? 1 : config.epochs();
             int miniBatches = sft ? 1 : (int) Math.min(config.miniBatches(), n);
             for (int epoch = 0; epoch < epochs; epoch++) {
@@ -147,8 +144,8 @@ public final class PolicyTrainer implements AutoCloseable {
             double tokens = Math.max(stats.tokens, 1);
             m.put("loss", stats.loss / Math.max(1, (double) epochs * miniBatches));
             if (!sft) {
-                m.put("pg_clip_fraction", stats.clipFraction / tokens);
-                m.put("pg_clip_fraction_lower", stats.clipFractionLower / tokens);
+                m.put("clip_fraction", stats.clipFraction / tokens);
+                m.put("clip_fraction_lower", stats.clipFractionLower / tokens);
                 m.put("ppo_kl", stats.approxKl / tokens);
                 if (ref != null) {
                     // Only measured with a reference pass (kl-beta > 0); absent, not 0, without.
@@ -219,15 +216,12 @@ public final class PolicyTrainer implements AutoCloseable {
                 if (sft) {
                     part =
                             config.aggregation()
-                                            == dev.troupe.learner.algo.LossAggregation.TOKEN_MEAN
-                                    ? logp.neg().mul(mask).sum().div(new Scalar(miniTokens + 1e-8))
-                                    : config.aggregation()
-                                            .applyPart(
-                                                    logp.neg(),
-                                                    mask,
-                                                    miniTokens,
-                                                    miniSequences,
-                                                    batch.paddedLength());
+                                    .applyPart(
+                                            logp.neg(),
+                                            mask,
+                                            miniTokens,
+                                            miniSequences,
+                                            batch.paddedLength());
                 } else {
                     Tensor oldPart;
                     Tensor weightPart;
@@ -236,20 +230,15 @@ public final class PolicyTrainer implements AutoCloseable {
                         weightPart = PaddedBatch.rows(weights, mf, mt);
                     } else {
                         oldPart = logp.detach();
-                        weightPart = null;
-                        if (config.importanceCap() > 0 && batch.rolloutLogProbs() != null) {
-                            ImportanceSampling.Result is =
-                                    ImportanceSampling.truncated(
-                                            oldPart,
-                                            PaddedBatch.rows(batch.rolloutLogProbs(), mf, mt),
-                                            mask,
-                                            config.importanceCap());
-                            weightPart = is.weights();
-                            stats.isGap += is.meanAbsLogGap() * microTokens;
-                            stats.isGapMax = Math.max(stats.isGapMax, is.maxAbsLogGap());
-                            stats.isTruncated += is.truncatedFraction() * microTokens;
-                            stats.isTokens += microTokens;
-                        }
+                        weightPart =
+                                importanceOn(batch)
+                                        ? importance(
+                                                oldPart,
+                                                PaddedBatch.rows(batch.rolloutLogProbs(), mf, mt),
+                                                mask,
+                                                microTokens,
+                                                stats)
+                                        : null;
                     }
                     PolicyLoss.Result pl =
                             PolicyLoss.compute(
@@ -261,7 +250,7 @@ public final class PolicyTrainer implements AutoCloseable {
                                     config.clipHigh(),
                                     config.dualClip(),
                                     weightPart,
-                                    config.aggregation());
+                                    null);
                     part =
                             config.aggregation()
                                     .applyPart(
@@ -299,6 +288,26 @@ public final class PolicyTrainer implements AutoCloseable {
         stats.learningRate = lr;
         optimizer.step(lr);
         return norm;
+    }
+
+    private boolean importanceOn(PaddedBatch batch) {
+        return config.importanceCap() > 0 && batch.rolloutLogProbs() != null;
+    }
+
+    /**
+     * Truncated importance weights of learner over rollout log-probs for {@code tokens} completion
+     * tokens (the whole batch, or one micro-batch on the single-pass path), adding the measured gap
+     * to {@code stats}.
+     */
+    private Tensor importance(
+            Tensor learner, Tensor rollout, Tensor mask, double tokens, Stats stats) {
+        ImportanceSampling.Result is =
+                ImportanceSampling.truncated(learner, rollout, mask, config.importanceCap());
+        stats.isGap += is.meanAbsLogGap() * tokens;
+        stats.isGapMax = Math.max(stats.isGapMax, is.maxAbsLogGap());
+        stats.isTruncated += is.truncatedFraction() * tokens;
+        stats.isTokens += tokens;
+        return is.weights();
     }
 
     /** Log-probabilities of the batch's tokens, (N, T-1), computed in micro-batches. */

@@ -27,7 +27,7 @@ public final class PolicyLoss {
     private PolicyLoss() {}
 
     /**
-     * @param loss scalar, differentiable
+     * @param loss scalar, differentiable; null when no aggregation was asked for
      * @param perToken (B, T) the unaggregated loss
      * @param clipFraction share of real tokens where the clipped term was taken
      * @param clipFractionLower share where dual clipping bound the loss (negative advantages)
@@ -46,6 +46,8 @@ public final class PolicyLoss {
      * @param advantages (B, T) advantage per token
      * @param mask (B, T) fp32, 1 for completion tokens
      * @param importanceWeights (B, T) per-token weights, or null for none
+     * @param aggregation how {@link Result#loss} aggregates the per-token loss; null to skip it (a
+     *     trainer that aggregates micro-batch parts of a larger batch itself)
      */
     public static Result compute(
             Tensor logProbs,
@@ -84,13 +86,17 @@ public final class PolicyLoss {
                 tokens = tokens.mul(importanceWeights);
             }
             perToken = Owned.keep(tokens);
-            loss = Owned.keep(aggregation.apply(tokens, mask));
+            loss = aggregation == null ? null : Owned.keep(aggregation.apply(tokens, mask));
             clipFraction = maskedMean(l2.gt(l1), mask);
             clipLower = maskedMean(clipMax.gt(l3).logical_and(negative), mask);
             approxKl = maskedMean(logRatio.neg().detach(), mask);
         }
         return new Result(
-                Owned.toCaller(loss), Owned.toCaller(perToken), clipFraction, clipLower, approxKl);
+                loss == null ? null : Owned.toCaller(loss),
+                Owned.toCaller(perToken),
+                clipFraction,
+                clipLower,
+                approxKl);
     }
 
     /** {@code sum(x m) / (sum(m) + 1e-8)} as a Java double (veRL's masked_mean). */
