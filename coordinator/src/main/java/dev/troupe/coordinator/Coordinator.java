@@ -81,25 +81,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         EVAL
     }
 
-    /**
-     * How to run.
-     *
-     * @param mode what to do
-     * @param out run directory
-     * @param modelDir the model's checkpoint folder
-     * @param resume continue from the latest checkpoint in {@code out}
-     * @param stopAfterSteps stop (with a checkpoint) once the training phase has done this many
-     *     steps
-     * @param evalAdapter for {@link Mode#EVAL}: evaluate this adapter instead of the base model
-     */
-    public record Options(
-            Mode mode,
-            Path out,
-            Path modelDir,
-            boolean resume,
-            OptionalLong stopAfterSteps,
-            Optional<Path> evalAdapter) {}
-
     /** How a run ended. */
     public record Outcome(
             boolean finished,
@@ -136,7 +117,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RunConfig config;
-    private final Options options;
+    private final RunJob.Request options;
+    private final Path modelDir;
+    // Which model the checkpoints of this run belong to; read once.
+    private final String modelFingerprint;
     private final WorkersFactory workersFactory;
     private final CompletableFuture<Outcome> result;
     private final PromptEncoder encoder;
@@ -161,6 +145,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private DataStream<Conversation> sftStream;
     private RunMetrics metrics;
     private double accuracyBefore = Double.NaN;
+    private EvalResult finalEval;
     private double formatBefore = Double.NaN;
     private double priorWallSeconds;
     private long grpoStepsDone;
@@ -176,11 +161,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Coordinator(
             ActorContext<Command> context,
             RunConfig config,
-            Options options,
+            RunJob.Request options,
+            Path modelDir,
             PromptEncoder encoder,
             WorkersFactory workersFactory,
             CompletableFuture<Outcome> result) {
         super(context);
+        this.modelDir = modelDir;
+        this.modelFingerprint = CheckpointStore.fingerprint(modelDir);
         this.config = config;
         this.options = options;
         this.encoder = encoder;
@@ -211,7 +199,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** The coordinator of one run; {@code result} completes when it ends (and the actor stops). */
     public static Behavior<Command> create(
             RunConfig config,
-            Options options,
+            RunJob.Request options,
+            Path modelDir,
             PromptEncoder encoder,
             WorkersFactory workers,
             CompletableFuture<Outcome> result) {
@@ -224,7 +213,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                             .tell(Receptionist.subscribe(REWARD_SERVICE, adapter));
                     ctx.scheduleOnce(
                             config.run().startupTimeout(), ctx.getSelf(), new StartupTimedOut());
-                    return new Coordinator(ctx, config, options, encoder, workers, result);
+                    return new Coordinator(
+                            ctx, config, options, modelDir, encoder, workers, result);
                 });
     }
 
@@ -317,7 +307,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                         .setRunId(runId)
                         .setConfigJson(config.json())
                         .setRunDir(options.out().toAbsolutePath().toString())
-                        .setModelPath(options.modelDir().toAbsolutePath().toString())
+                        .setModelPath(modelDir.toAbsolutePath().toString())
                         .build();
         after(workers.configure(configure), "configuring workers", this::onConfigured);
     }
@@ -330,7 +320,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         WorkerReady learner = ready.get(ready.size() - 1);
         version = learner.getAdapterVersion();
         adapterPath = learner.getAdapterPath();
-        Path out = options.out();
         try {
             sftData = config.data().sftConversations();
             trainData = options.mode() == Mode.RUN ? config.data().trainProblems() : null;
@@ -388,7 +377,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 return;
             }
             if (latest.isEmpty()) {
-                fail("resume: no checkpoint in " + out.resolve("checkpoints"), null);
+                fail("resume: no checkpoint in " + options.out().resolve("checkpoints"), null);
                 return;
             }
             restore(latest.get());
@@ -419,19 +408,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return staging.toAbsolutePath();
     }
 
-    private String adapterDir(long v) {
-        return options.out().resolve("adapters").resolve("v" + v).toAbsolutePath().toString();
-    }
-
     private void restore(CheckpointStore.Loaded loaded) {
         CoordinatorState s = loaded.state();
-        String fingerprint = CheckpointStore.fingerprint(options.modelDir());
-        if (!s.getModelFingerprint().equals(fingerprint)) {
+        if (!s.getModelFingerprint().equals(modelFingerprint)) {
             fail(
                     "resume: checkpoint "
                             + loaded.dir()
                             + " belongs to another model (config.json differs from "
-                            + options.modelDir().resolve("config.json")
+                            + modelDir.resolve("config.json")
                             + ")",
                     null);
             return;
@@ -451,24 +435,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 "loading checkpoint " + loaded.dir(),
                 done -> {
                     version = s.getAdapterVersion();
-                    adapterPath = adapterDir(version);
+                    adapterPath = done.getAdapterPath();
                     step = s.getStep();
                     phaseIndex = phases.indexOf(phase);
                     DataCursor cursor =
                             new DataCursor(
                                     s.getCursorSeed(), s.getCursorEpoch(), s.getCursorIndex());
                     if (phase == Phase.SFT) {
-                        sftStream =
-                                new DataStream<>(
-                                        config.data().sftConversations(),
-                                        cursor,
-                                        config.data().shuffle());
+                        sftStream = new DataStream<>(sftData, cursor, config.data().shuffle());
                     } else {
-                        grpoStream =
-                                new DataStream<>(
-                                        config.data().trainProblems(),
-                                        cursor,
-                                        config.data().shuffle());
+                        grpoStream = new DataStream<>(trainData, cursor, config.data().shuffle());
                         grpoStepsDone = step;
                     }
                     accuracyBefore = s.getAccuracyBefore();
@@ -536,8 +512,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                             });
         }
     }
-
-    private EvalResult finalEval;
 
     private void nextPhase() {
         phaseIndex++;
@@ -904,7 +878,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                         .setAccuracyBefore(accuracyBefore)
                         .setFormatRateBefore(formatBefore)
                         .setWallSeconds(wallSeconds())
-                        .setModelFingerprint(CheckpointStore.fingerprint(options.modelDir()))
+                        .setModelFingerprint(modelFingerprint)
                         .build();
         after(
                 workers.checkpoint(save),

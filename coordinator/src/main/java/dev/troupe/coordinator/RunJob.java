@@ -75,11 +75,10 @@ public final class RunJob {
                     new PromptEncoder(
                             tokenizer, PromptTemplate.of(config.data().prompt()), modelDir);
             CompletableFuture<Coordinator.Outcome> result = new CompletableFuture<>();
-            Coordinator.Options options =
-                    new Coordinator.Options(
+            RunJob.Request absolute =
+                    new RunJob.Request(
                             request.mode(),
                             request.out().toAbsolutePath(),
-                            modelDir,
                             request.resume(),
                             request.stopAfterSteps(),
                             request.evalAdapter());
@@ -87,7 +86,8 @@ public final class RunJob {
                     .systemActorOf(
                             Coordinator.create(
                                     config,
-                                    options,
+                                    absolute,
+                                    modelDir,
                                     encoder,
                                     (ctx, rewards) ->
                                             new Workers(

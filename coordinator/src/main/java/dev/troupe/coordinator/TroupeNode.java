@@ -8,19 +8,16 @@ import dev.troupe.reward.RewardActor;
 import dev.troupe.rollout.RolloutActor;
 import dev.troupe.transport.TransportConfig;
 import dev.troupe.transport.TransportNode;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -139,36 +136,6 @@ public final class TroupeNode implements AutoCloseable {
     /** The learner entity. */
     public EntityRef<LearnerActor.Command> learner() {
         return sharding.entityRefFor(LEARNER, "0");
-    }
-
-    /** Completes when this node is an Up member of the cluster. */
-    public CompletableFuture<Void> up(Duration timeout) {
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Thread t =
-                new Thread(
-                        () -> {
-                            Cluster cluster = Cluster.get(system);
-                            while (System.nanoTime() < deadline) {
-                                if (cluster.selfMember().status() == MemberStatus.up()) {
-                                    f.complete(null);
-                                    return;
-                                }
-                                try {
-                                    Thread.sleep(50);
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                    break;
-                                }
-                            }
-                            f.completeExceptionally(
-                                    new IllegalStateException(
-                                            "node did not join the cluster within " + timeout));
-                        },
-                        "troupe-join-wait");
-        t.setDaemon(true);
-        t.start();
-        return f;
     }
 
     /** Blocks until the actor system has terminated. */

@@ -72,7 +72,7 @@ final class Workers {
                                     reply -> new RolloutActor.Configure(request, reply),
                                     timeout,
                                     scheduler)
-                            .thenApply(m -> check(m.reply()))
+                            .thenApply(m -> ok(m.reply(), m.reply().getError()))
                             .toCompletableFuture());
         }
         all.add(
@@ -81,16 +81,17 @@ final class Workers {
                                 reply -> new LearnerActor.Configure(request, reply),
                                 timeout,
                                 scheduler)
-                        .thenApply(m -> check(m.reply()))
+                        .thenApply(m -> ok(m.reply(), m.reply().getError()))
                         .toCompletableFuture());
         return allOf(all);
     }
 
-    private static WorkerReady check(WorkerReady r) {
-        if (!r.getError().isEmpty()) {
-            throw new WorkerException(r.getError());
+    /** {@code reply}, or a failure with the worker's error when it reports one. */
+    private static <T> T ok(T reply, String error) {
+        if (!error.isEmpty()) {
+            throw new WorkerException(error);
         }
-        return r;
+        return reply;
     }
 
     /** Generates for {@code prompts} over every rollout entity; completions in prompt order. */
@@ -124,10 +125,7 @@ final class Workers {
                                     scheduler)
                             .thenApply(
                                     m -> {
-                                        GenerateReply g = m.reply();
-                                        if (!g.getError().isEmpty()) {
-                                            throw new WorkerException(g.getError());
-                                        }
+                                        GenerateReply g = ok(m.reply(), m.reply().getError());
                                         if (g.getAdapterVersion() != adapterVersion) {
                                             throw new WorkerException(
                                                     "a rollout generated with adapter version "
@@ -187,13 +185,7 @@ final class Workers {
                         reply -> new LearnerActor.Train(request, reply),
                         timeout,
                         scheduler)
-                .thenApply(
-                        m -> {
-                            if (!m.reply().getError().isEmpty()) {
-                                throw new WorkerException(m.reply().getError());
-                            }
-                            return m.reply();
-                        });
+                .thenApply(m -> ok(m.reply(), m.reply().getError()));
     }
 
     /** Makes every rollout use adapter {@code version}; completes when all have swapped. */
@@ -207,13 +199,7 @@ final class Workers {
                                     reply -> new RolloutActor.SwapAdapter(request, reply),
                                     timeout,
                                     scheduler)
-                            .thenApply(
-                                    m -> {
-                                        if (!m.reply().getError().isEmpty()) {
-                                            throw new WorkerException(m.reply().getError());
-                                        }
-                                        return m.reply().getVersion();
-                                    })
+                            .thenApply(m -> ok(m.reply(), m.reply().getError()).getVersion())
                             .toCompletableFuture());
         }
         return allOf(all).thenApply(v -> null);
@@ -224,13 +210,7 @@ final class Workers {
         LearnerCheckpoint r = request.toBuilder().setRequestId(nextId()).build();
         return AskPattern.<LearnerActor.Command, LearnerActor.CheckpointDone>ask(
                         learner, reply -> new LearnerActor.Checkpoint(r, reply), timeout, scheduler)
-                .thenApply(
-                        m -> {
-                            if (!m.reply().getError().isEmpty()) {
-                                throw new WorkerException(m.reply().getError());
-                            }
-                            return m.reply();
-                        });
+                .thenApply(m -> ok(m.reply(), m.reply().getError()));
     }
 
     private static <T> CompletionStage<List<T>> allOf(List<CompletableFuture<T>> parts) {
