@@ -3,6 +3,7 @@ package dev.troupe.cli;
 import dev.troupe.coordinator.Coordinator;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,7 +41,7 @@ final class EvalCommand implements Callable<Integer> {
                 Coordinator.Mode.EVAL,
                 out == null ? job.defaultOut("-eval") : out,
                 false,
-                null,
+                OptionalLong.empty(),
                 Optional.ofNullable(adapter));
     }
 }

@@ -33,14 +33,7 @@ final class RunCommand implements Callable<Integer> {
             description = "Run directory (default: runs/<config name>).")
     Path out;
 
-    @Option(names = "--resume", description = "Continue from the latest checkpoint in DIR.")
-    boolean resume;
-
-    @Option(
-            names = "--stop-after-steps",
-            paramLabel = "N",
-            description = "Stop with a checkpoint once the GRPO phase has done N steps.")
-    Long stopAfter;
+    @Mixin TrainingOptions training = new TrainingOptions();
 
     @Override
     public Integer call() {
@@ -49,8 +42,8 @@ final class RunCommand implements Callable<Integer> {
                 job,
                 Coordinator.Mode.RUN,
                 out == null ? job.defaultOut("") : out,
-                resume,
-                stopAfter,
+                training.resume,
+                training.stopAfterSteps(),
                 Optional.empty());
     }
 
@@ -60,20 +53,11 @@ final class RunCommand implements Callable<Integer> {
             Coordinator.Mode mode,
             Path out,
             boolean resume,
-            Long stopAfter,
+            OptionalLong stopAfter,
             Optional<Path> adapter) {
         RunConfig config = job.load();
         Coordinator.Outcome outcome =
-                RunJob.run(
-                        config,
-                        new RunJob.Request(
-                                mode,
-                                out,
-                                resume,
-                                stopAfter == null
-                                        ? OptionalLong.empty()
-                                        : OptionalLong.of(stopAfter),
-                                adapter));
+                RunJob.run(config, new RunJob.Request(mode, out, resume, stopAfter, adapter));
         console.println(outcome.message());
         outcome.summary()
                 .ifPresent(

@@ -29,14 +29,7 @@ final class SftCommand implements Callable<Integer> {
             description = "Run directory (default: runs/<config name>-sft).")
     Path out;
 
-    @Option(names = "--resume", description = "Continue from the latest checkpoint in DIR.")
-    boolean resume;
-
-    @Option(
-            names = "--stop-after-steps",
-            paramLabel = "N",
-            description = "Stop with a checkpoint after N SFT steps.")
-    Long stopAfter;
+    @Mixin TrainingOptions training = new TrainingOptions();
 
     @Override
     public Integer call() {
@@ -45,8 +38,8 @@ final class SftCommand implements Callable<Integer> {
                 job,
                 Coordinator.Mode.SFT,
                 out == null ? job.defaultOut("-sft") : out,
-                resume,
-                stopAfter,
+                training.resume,
+                training.stopAfterSteps(),
                 Optional.empty());
     }
 }
