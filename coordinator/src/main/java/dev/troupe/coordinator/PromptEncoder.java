@@ -1,17 +1,14 @@
 package dev.troupe.coordinator;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.troupe.coordinator.data.ChatRole;
 import dev.troupe.coordinator.data.ChatTurn;
 import dev.troupe.coordinator.data.Conversation;
 import dev.troupe.coordinator.data.Problem;
 import dev.troupe.coordinator.data.Prompt;
 import dev.troupe.coordinator.data.PromptTemplate;
+import dev.troupe.model.config.Architectures;
 import dev.troupe.model.tokenizer.ChatMessage;
 import dev.troupe.model.tokenizer.Tokenizer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -46,7 +43,7 @@ public final class PromptEncoder {
     public PromptEncoder(Tokenizer tokenizer, PromptTemplate template, Path modelDir) {
         this.tokenizer = tokenizer;
         this.template = template;
-        Set<Integer> stop = new LinkedHashSet<>(configEos(modelDir));
+        Set<Integer> stop = new LinkedHashSet<>(Architectures.readSpec(modelDir).eosTokenIds());
         tokenizer.eosTokenId().ifPresent(stop::add);
         if (stop.isEmpty()) {
             throw new IllegalArgumentException(
@@ -58,22 +55,6 @@ public final class PromptEncoder {
         this.stopTokenIds = Set.copyOf(stop);
         this.endOfText = tokenizer.eosTokenId().orElse(stop.iterator().next());
         this.padTokenId = tokenizer.padTokenId().orElse(endOfText);
-    }
-
-    private static List<Integer> configEos(Path modelDir) {
-        Path file = modelDir.resolve("config.json");
-        try {
-            JsonNode eos = new ObjectMapper().readTree(file.toFile()).path("eos_token_id");
-            List<Integer> ids = new ArrayList<>();
-            if (eos.isInt()) {
-                ids.add(eos.asInt());
-            } else if (eos.isArray()) {
-                eos.forEach(n -> ids.add(n.asInt()));
-            }
-            return ids;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
     }
 
     public Set<Integer> stopTokenIds() {

@@ -1,9 +1,11 @@
 package dev.troupe.learner.algo;
 
 import dev.troupe.tensor.Owned;
+import dev.troupe.tensor.Tensors;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
@@ -94,27 +96,17 @@ public enum LossAggregation {
     }
 
     /**
+     * The aggregated loss of a whole batch: {@link #applyPart} with the batch as its own part.
+     *
      * @param loss (B, T) per-token loss
      * @param mask (B, T) 1 for tokens that count, fp32
      * @return a scalar
      */
     public Tensor apply(Tensor loss, Tensor mask) {
-        return Owned.compute(
-                () -> {
-                    Tensor masked = loss.mul(mask);
-                    ScalarTypeOptional keep = new ScalarTypeOptional();
-                    return switch (this) {
-                        case TOKEN_MEAN -> masked.sum().div(mask.sum().add(new Scalar(1e-8)));
-                        case SEQ_MEAN_TOKEN_SUM -> masked.sum(new long[] {-1}, false, keep).mean();
-                        case SEQ_MEAN_TOKEN_MEAN ->
-                                masked.sum(new long[] {-1}, false, keep)
-                                        .div(
-                                                mask.sum(new long[] {-1}, false, keep)
-                                                        .clamp_min(new Scalar(1.0)))
-                                        .mean();
-                        case SEQ_MEAN_TOKEN_SUM_NORM ->
-                                masked.sum().div(new Scalar((double) loss.size(-1)));
-                    };
-                });
+        double tokens;
+        try (PointerScope scope = new PointerScope()) {
+            tokens = Tensors.item(mask.sum());
+        }
+        return applyPart(loss, mask, tokens, loss.size(0), loss.size(-1));
     }
 }
