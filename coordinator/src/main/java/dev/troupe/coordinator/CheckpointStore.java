@@ -1,5 +1,6 @@
 package dev.troupe.coordinator;
 
+import dev.troupe.model.Folders;
 import dev.troupe.proto.v1.CoordinatorState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -160,22 +161,6 @@ final class CheckpointStore {
             throw new UncheckedIOException("cannot read the model in " + modelDir, e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** Folder removal shared by the store and the run driver. */
-    static final class Folders {
-        private Folders() {}
-
-        static void deleteTree(Path p) throws IOException {
-            if (!Files.exists(p)) {
-                return;
-            }
-            try (Stream<Path> s = Files.walk(p)) {
-                for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(q);
-                }
-            }
         }
     }
 }

@@ -14,6 +14,7 @@ import dev.troupe.coordinator.metrics.MetricNames;
 import dev.troupe.coordinator.metrics.RunMetrics;
 import dev.troupe.coordinator.metrics.RunSummary;
 import dev.troupe.coordinator.metrics.StepMetrics;
+import dev.troupe.model.Folders;
 import dev.troupe.proto.v1.Completion;
 import dev.troupe.proto.v1.ConfigureWorker;
 import dev.troupe.proto.v1.CoordinatorState;
@@ -393,7 +394,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Path stageEvalAdapter(Path adapter) {
         Path staging = options.out().resolve("eval-adapter");
         try {
-            CheckpointStore.Folders.deleteTree(staging);
+            Folders.deleteTree(staging);
             Files.createDirectories(staging.resolve("adapter"));
             try (var s = Files.list(adapter)) {
                 for (Path f : s.toList()) {

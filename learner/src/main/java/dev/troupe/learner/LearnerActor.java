@@ -3,6 +3,7 @@ package dev.troupe.learner;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.model.DecoderModel;
+import dev.troupe.model.Folders;
 import dev.troupe.model.ModelLoader;
 import dev.troupe.model.lora.LoraAdapter;
 import dev.troupe.model.lora.LoraLookup;
@@ -28,7 +29,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -394,16 +394,16 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
         Path dir = adapterDir(version);
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
         try {
-            deleteTree(tmp);
+            Folders.deleteTree(tmp);
             adapter.save(tmp, baseModel);
-            deleteTree(dir);
+            Folders.deleteTree(dir);
             Files.move(tmp, dir);
             long oldest = version - settings.learner().keepAdapterVersions();
             try (Stream<Path> s = Files.list(dir.getParent())) {
                 for (Path p : s.toList()) {
                     String n = p.getFileName().toString();
                     if (n.matches("v\\d+") && Long.parseLong(n.substring(1)) <= oldest) {
-                        deleteTree(p);
+                        Folders.deleteTree(p);
                     }
                 }
             }
@@ -412,17 +412,6 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
                     "cannot write adapter version " + version + " to " + dir, e);
         }
         return location();
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 
     private Behavior<Command> closeAll() {

@@ -4,18 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.troupe.model.Folders;
 import dev.troupe.model.RandomModels;
 import dev.troupe.tensor.DType;
 import dev.troupe.tensor.safetensors.CheckpointException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 
 /**
@@ -377,23 +375,7 @@ public final class TinyCheckpoint {
 
     private static void deleteQuietly(Path dir) {
         try {
-            Files.walkFileTree(
-                    dir,
-                    new SimpleFileVisitor<>() {
-                        @Override
-                        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-                                throws IOException {
-                            Files.delete(file);
-                            return FileVisitResult.CONTINUE;
-                        }
-
-                        @Override
-                        public FileVisitResult postVisitDirectory(Path d, IOException e)
-                                throws IOException {
-                            Files.delete(d);
-                            return FileVisitResult.CONTINUE;
-                        }
-                    });
+            Folders.deleteTree(dir);
         } catch (IOException e) {
             // A leftover hidden sibling wastes space but is never mistaken for the checkpoint.
         }
