@@ -698,6 +698,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     GrpoBatch.check(groups, config.eval().format(), config.eval().correctness());
             metrics.put(MetricNames.ACCURACY, checks.accuracy());
             metrics.put(MetricNames.FORMAT_RATE, checks.formatRate());
+            metrics.put("reference_errors", (double) checks.referenceErrors());
             long start = System.nanoTime();
             return workers.score(groups)
                     .thenApply(

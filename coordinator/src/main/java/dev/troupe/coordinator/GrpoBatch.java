@@ -10,7 +10,6 @@ import dev.troupe.proto.v1.TrainStep;
 import dev.troupe.proto.v1.UpdateKind;
 import dev.troupe.reward.RewardActor;
 import dev.troupe.reward.RewardInput;
-import dev.troupe.reward.RewardResult;
 import dev.troupe.reward.builtin.FormatReward;
 import dev.troupe.reward.builtin.Gsm8kCorrectnessReward;
 import java.util.ArrayList;
@@ -32,7 +31,7 @@ final class GrpoBatch {
             int index, String text, int[] tokens, String reference, Map<String, String> metadata) {}
 
     /** Per-sample checks of the run's own accuracy and format definitions. */
-    record Checks(boolean[] correct, boolean[] formatted) {
+    record Checks(boolean[] correct, boolean[] formatted, int referenceErrors) {
         double accuracy() {
             return mean(correct);
         }
@@ -60,6 +59,21 @@ final class GrpoBatch {
             for (int k = 0; k < g; k++) {
                 int i = p * g + k;
                 SampleId id = completions.get(i).getSampleId();
+                if (id.getPromptIndex() != prompt.index() || id.getSampleIndex() != k) {
+                    // Rewards and advantages are matched to completions by position.
+                    throw new IllegalStateException(
+                            "completion "
+                                    + i
+                                    + " is sample "
+                                    + id.getPromptIndex()
+                                    + "/"
+                                    + id.getSampleIndex()
+                                    + ", expected "
+                                    + prompt.index()
+                                    + "/"
+                                    + k
+                                    + ": the rollouts returned completions out of order");
+                }
                 group.add(
                         new RewardInput(
                                 prompt.text(),
@@ -83,19 +97,18 @@ final class GrpoBatch {
         groups.forEach(all::addAll);
         boolean[] correct = new boolean[all.size()];
         boolean[] formatted = new boolean[all.size()];
+        int referenceErrors = 0;
         for (int i = 0; i < all.size(); i++) {
             RewardInput in = all.get(i);
             formatted[i] = format.score(in).score() > 0.5;
-            RewardResult r;
             try {
-                r = correctness.score(in);
+                correct[i] = correctness.score(in).score() > 0.5;
             } catch (RuntimeException e) {
-                // A reference the checker cannot read: counted as not correct, not fatal.
-                r = RewardResult.of(0);
+                // A reference the checker cannot read: not correct, and counted, not fatal.
+                referenceErrors++;
             }
-            correct[i] = r.score() > 0.5;
         }
-        return new Checks(correct, formatted);
+        return new Checks(correct, formatted, referenceErrors);
     }
 
     /** The train step and the step's reward metrics. */

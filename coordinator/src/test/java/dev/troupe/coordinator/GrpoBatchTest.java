@@ -81,4 +81,62 @@ class GrpoBatchTest {
         assertEquals((1 + 0 + 3 + 3) / 4.0, a.metrics().get("reward_mean"), 1e-12);
         assertEquals(a.metrics().get("reward_mean"), a.metrics().get("reward_f_mean"));
     }
+
+    static Completion completion(int prompt, int sample) {
+        return Completion.newBuilder()
+                .setSampleId(
+                        SampleId.newBuilder()
+                                .setStep(5)
+                                .setPromptIndex(prompt)
+                                .setSampleIndex(sample))
+                .addTokens(10)
+                .build();
+    }
+
+    @Test
+    void completionsOutOfOrderAreRefusedNotMisattributed() {
+        List<GrpoBatch.StepPrompt> prompts =
+                List.of(new GrpoBatch.StepPrompt(0, "q", new int[] {1}, "1", Map.of()));
+        IllegalStateException e =
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalStateException.class,
+                        () ->
+                                GrpoBatch.rewardInputs(
+                                        prompts,
+                                        List.of(completion(0, 1), completion(0, 0)),
+                                        List.of("a", "b"),
+                                        2));
+        org.junit.jupiter.api.Assertions.assertTrue(
+                e.getMessage().contains("is sample 0/1, expected 0/0"), e.getMessage());
+    }
+
+    @Test
+    void accuracyAndFormatByTheRunsDefinitionsWithUnreadableReferencesCounted() {
+        RunConfig config = RunConfig.from(ConfigFactory.empty(), "defaults");
+        List<GrpoBatch.StepPrompt> prompts =
+                List.of(
+                        new GrpoBatch.StepPrompt(0, "q", new int[] {1}, "7", Map.of()),
+                        new GrpoBatch.StepPrompt(1, "q", new int[] {1}, "no number", Map.of()));
+        List<List<dev.troupe.reward.RewardInput>> groups =
+                GrpoBatch.rewardInputs(
+                        prompts,
+                        List.of(
+                                completion(0, 0),
+                                completion(0, 1),
+                                completion(1, 0),
+                                completion(1, 1)),
+                        List.of(
+                                "<think>3+4</think><answer>7</answer>",
+                                "<answer>7</answer>",
+                                "<think>x</think><answer>7</answer>",
+                                "nothing"),
+                        2);
+        GrpoBatch.Checks c =
+                GrpoBatch.check(groups, config.eval().format(), config.eval().correctness());
+        // Right answers: both of prompt 0 (format does not decide correctness); prompt 1's
+        // reference cannot be read, so its samples are not correct and are counted.
+        assertEquals(0.5, c.accuracy());
+        assertEquals(0.5, c.formatRate());
+        assertEquals(2, c.referenceErrors());
+    }
 }
