@@ -924,9 +924,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             summary = Optional.of(s);
             msg =
                     String.format(
-                            "held-out accuracy %.1f%% -> %.1f%%, format rate %.3f, %.0f s",
+                            "held-out accuracy %.1f%% -> %.1f%%, format rate %.3f -> %.3f, %.0f s",
                             s.accuracyBefore(),
                             s.accuracyAfter(),
+                            formatBefore,
                             s.formatRateFinal(),
                             s.wallSeconds());
         }
