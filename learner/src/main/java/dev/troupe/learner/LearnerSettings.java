@@ -57,6 +57,7 @@ public record LearnerSettings(Grpo grpo, Sft sft, Learner learner) {
             double maxGradNorm,
             int microBatchSize,
             int logProbChunk,
+            boolean recomputeActivations,
             long seed,
             int keepAdapterVersions,
             AdapterSync adapterSync,
@@ -114,6 +115,7 @@ public record LearnerSettings(Grpo grpo, Sft sft, Learner learner) {
                         ConfigValues.doubleIn(root, l + "max-grad-norm", 0, 1e12),
                         ConfigValues.intIn(root, l + "micro-batch-size", 1, 1 << 20),
                         ConfigValues.intIn(root, l + "log-prob-chunk", 1, 1 << 24),
+                        root.getBoolean(l + "recompute-activations"),
                         root.getLong(l + "seed"),
                         ConfigValues.intIn(root, l + "keep-adapter-versions", 1, 1 << 20),
                         ConfigValues.choice(root, l + "adapter-sync", AdapterSync.class),
@@ -183,6 +185,7 @@ public record LearnerSettings(Grpo grpo, Sft sft, Learner learner) {
                 aggregation,
                 grpo.importanceCap(),
                 learner.logProbChunk(),
-                learner.seed());
+                learner.seed(),
+                learner.recomputeActivations());
     }
 }

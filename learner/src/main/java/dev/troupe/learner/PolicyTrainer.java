@@ -210,7 +210,9 @@ public final class PolicyTrainer implements AutoCloseable {
                                 adapter,
                                 true,
                                 config.logProbChunk(),
-                                true);
+                                true,
+                                config.recomputeActivations(),
+                                config.seed() * 1_000_003L + updates);
                 Tensor logp = lp.logProbs();
                 Tensor part;
                 if (sft) {
@@ -281,6 +283,7 @@ public final class PolicyTrainer implements AutoCloseable {
                 stats.tokens += microTokens;
                 stats.loss += Tensors.item(part.detach());
                 part.backward();
+                lp.finishBackward();
             }
         }
         double norm = GradientClipping.clipByGlobalNorm(adapter.parameters(), config.maxGradNorm());

@@ -25,6 +25,8 @@ import dev.troupe.learner.optim.LearningRateSchedule;
  * @param importanceCap truncated-IS cap on rollout/learner log-prob ratios (0: no correction)
  * @param logProbChunk positions per LM-head chunk when computing log-probabilities
  * @param seed seeds LoRA dropout, per step
+ * @param recomputeActivations keep only each layer's input and recompute layers in the backward
+ *     pass ({@link dev.troupe.model.DecoderModel#forwardRecomputed})
  */
 public record TrainerConfig(
         LearningRateSchedule schedule,
@@ -44,7 +46,8 @@ public record TrainerConfig(
         LossAggregation aggregation,
         double importanceCap,
         int logProbChunk,
-        long seed) {
+        long seed,
+        boolean recomputeActivations) {
 
     public TrainerConfig {
         if (microBatchSize <= 0 || miniBatches <= 0 || epochs <= 0 || logProbChunk <= 0) {

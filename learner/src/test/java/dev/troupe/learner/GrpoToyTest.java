@@ -47,7 +47,8 @@ class GrpoToyTest {
                         LossAggregation.TOKEN_MEAN,
                         2.0,
                         64,
-                        3);
+                        3,
+                        false);
         try (DecoderModel m = PolicyTrainerTest.model();
                 LoraAdapter a =
                         LoraAdapter.create(

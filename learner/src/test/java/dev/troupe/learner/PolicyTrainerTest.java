@@ -48,7 +48,8 @@ class PolicyTrainerTest {
                 agg,
                 2.0,
                 3,
-                11);
+                11,
+                false);
     }
 
     static DecoderModel model() {
@@ -105,6 +106,63 @@ class PolicyTrainerTest {
                 assertArrayEquals(whole.get(k), parts.get(k), 2e-6f, agg + " " + k);
             }
         }
+    }
+
+    static TrainerConfig recomputing(TrainerConfig c) {
+        return new TrainerConfig(
+                c.schedule(),
+                c.weightDecay(),
+                c.beta1(),
+                c.beta2(),
+                c.adamEps(),
+                c.maxGradNorm(),
+                c.microBatchSize(),
+                c.miniBatches(),
+                c.epochs(),
+                c.clipLow(),
+                c.clipHigh(),
+                c.dualClip(),
+                c.klBeta(),
+                c.kl(),
+                c.aggregation(),
+                c.importanceCap(),
+                c.logProbChunk(),
+                c.seed(),
+                true);
+    }
+
+    @Test
+    void shouldGiveTheSameUpdatesWithRecomputedActivations() {
+        // Activation checkpointing changes what is kept, never the gradients: two GRPO updates
+        // (several micro- and mini-batches, two epochs, a KL term) and one SFT update agree.
+        TrainerConfig plain = config(2, 2, 2, 0.05, LossAggregation.SEQ_MEAN_TOKEN_MEAN);
+        Map<String, float[]> expected;
+        Map<String, float[]> actual;
+        Map<String, Double> plainMetrics;
+        Map<String, Double> recomputedMetrics;
+        try (DecoderModel m = model()) {
+            try (LoraAdapter a = adapter(m, "false");
+                    PolicyTrainer t = new PolicyTrainer(m, a, plain)) {
+                t.grpo(samples());
+                plainMetrics = t.grpo(samples());
+                t.sft(samples());
+                expected = snapshot(a);
+            }
+            try (LoraAdapter a = adapter(m, "false");
+                    PolicyTrainer t = new PolicyTrainer(m, a, recomputing(plain))) {
+                t.grpo(samples());
+                recomputedMetrics = t.grpo(samples());
+                t.sft(samples());
+                actual = snapshot(a);
+            }
+        }
+        for (String k : expected.keySet()) {
+            assertArrayEquals(expected.get(k), actual.get(k), 2e-6f, k);
+        }
+        for (String k : List.of("loss", "grad_norm", "kl", "entropy", "clip_fraction")) {
+            assertEquals(plainMetrics.get(k), recomputedMetrics.get(k), 1e-5, k);
+        }
+        assertTrue(plainMetrics.get("grad_norm") > 0, "the update must not be empty");
     }
 
     @Test

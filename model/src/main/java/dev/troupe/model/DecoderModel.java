@@ -310,34 +310,183 @@ public final class DecoderModel implements AutoCloseable {
                     Tensors.arange(device, past + t).narrow(0, past, t).unsqueeze(0).expand(b, t);
         }
         Map<Integer, Tensor> masks = new HashMap<>();
-        Tensor[] cosSin = rope.cosSin(positions, dtype);
-        Tensor h = torch.embedding(embed, inputIds);
         for (int l = 0; l < layers.length; l++) {
-            LayerWeights w = layers[l];
-            Tensor mask =
-                    masks.computeIfAbsent(
-                            spec.slidingWindow(l), win -> AttentionMask.build(keyValid, t, win));
-            Tensor n = RmsNorm.apply(h, w.inputNorm(), spec.rmsNormEps());
-            h = h.add(Attention.forward(n, w, spec, l, cosSin, mask, cache, lora, training));
-            n = RmsNorm.apply(h, w.postAttentionNorm(), spec.rmsNormEps());
-            Tensor m =
-                    w.moe() != null
-                            ? SparseMoe.forward(
-                                    n, w.moe(), spec.moe(), spec.hiddenAct(), l, lora, training)
-                            : Mlp.forward(
-                                    n,
-                                    w.mlp(),
-                                    spec.hiddenAct(),
-                                    l,
-                                    Projection.GATE,
-                                    lora,
-                                    training);
-            h = h.add(m);
+            masks.computeIfAbsent(
+                    spec.slidingWindow(l), win -> AttentionMask.build(keyValid, t, win));
         }
-        if (cache != null) {
-            cache.advance((int) t);
+        Tensor[] cosSin = rope.cosSin(positions, dtype);
+        // Each layer computes in its own scope and keeps only its output: without it every
+        // intermediate of every layer stays allocated until the whole forward pass returns (what
+        // autograd needs it keeps itself), which for a 512 x 128-token prefill is tens of GB.
+        Tensor h = Owned.keep(torch.embedding(embed, inputIds));
+        try {
+            for (int l = 0; l < layers.length; l++) {
+                Tensor mask = masks.get(spec.slidingWindow(l));
+                Tensor next;
+                try (PointerScope layerScope = new PointerScope()) {
+                    next = Owned.keep(layer(l, h, mask, cosSin, cache, lora, training));
+                }
+                Owned.release(h);
+                h = next;
+            }
+            if (cache != null) {
+                cache.advance((int) t);
+            }
+            return RmsNorm.apply(h, finalNorm, spec.rmsNormEps());
+        } finally {
+            Owned.release(h);
         }
-        return RmsNorm.apply(h, finalNorm, spec.rmsNormEps());
+    }
+
+    /** One decoder block: attention and MLP (or MoE), each with its pre-norm and residual. */
+    private Tensor layer(
+            int l,
+            Tensor h,
+            Tensor mask,
+            Tensor[] cosSin,
+            KvCache cache,
+            LoraLookup lora,
+            boolean training) {
+        LayerWeights w = layers[l];
+        Tensor n = RmsNorm.apply(h, w.inputNorm(), spec.rmsNormEps());
+        Tensor a = h.add(Attention.forward(n, w, spec, l, cosSin, mask, cache, lora, training));
+        n = RmsNorm.apply(a, w.postAttentionNorm(), spec.rmsNormEps());
+        Tensor m =
+                w.moe() != null
+                        ? SparseMoe.forward(
+                                n, w.moe(), spec.moe(), spec.hiddenAct(), l, lora, training)
+                        : Mlp.forward(
+                                n, w.mlp(), spec.hiddenAct(), l, Projection.GATE, lora, training);
+        return a.add(m);
+    }
+
+    /**
+     * A training forward pass that keeps only each layer's input (activation checkpointing, as
+     * {@code torch.utils.checkpoint} per decoder layer): the layers run without autograd; {@link
+     * Recomputed#hidden} is the final normed hidden state, differentiable from the last layer's
+     * output on; after the caller's loss is backpropagated to it, {@link Recomputed#backward}
+     * recomputes each layer with autograd, last to first, and carries the gradient through, so LoRA
+     * gradients end up as a plain backward pass leaves them. Peak activation memory is one layer's
+     * instead of all of them. With LoRA dropout the global generator is reseeded per layer ({@code
+     * dropoutSeed}) so the recomputation draws the masks the first pass drew.
+     */
+    public Recomputed forwardRecomputed(
+            Tensor inputIds, Tensor attentionMask, LoraLookup lora, long dropoutSeed) {
+        checkOpen();
+        return new Recomputed(inputIds, attentionMask, lora, dropoutSeed);
+    }
+
+    /** The state between a {@link #forwardRecomputed} pass and its backward. */
+    public final class Recomputed implements AutoCloseable {
+        private final Tensor[] inputs;
+        private final Tensor[] masks;
+        private final Tensor cos;
+        private final Tensor sin;
+        private final Tensor top;
+        private final Tensor hidden;
+        private final LoraLookup lora;
+        private final long seed;
+
+        private Recomputed(Tensor ids, Tensor attentionMask, LoraLookup lora, long seed) {
+            this.lora = lora;
+            this.seed = seed;
+            long b = ids.size(0);
+            long t = ids.size(1);
+            inputs = new Tensor[layers.length];
+            masks = new Tensor[layers.length];
+            try (PointerScope scope = new PointerScope()) {
+                Tensor keyValid =
+                        attentionMask != null
+                                ? attentionMask
+                                : Tensors.ones(device, DType.I64, b, t);
+                Tensor positions = Tensors.arange(device, t).unsqueeze(0).expand(b, t);
+                Map<Integer, Tensor> byWindow = new HashMap<>();
+                for (int l = 0; l < layers.length; l++) {
+                    masks[l] =
+                            Owned.keep(
+                                    byWindow.computeIfAbsent(
+                                            spec.slidingWindow(l),
+                                            win -> AttentionMask.build(keyValid, t, win)));
+                }
+                Tensor[] cs = rope.cosSin(positions, dtype);
+                cos = Owned.keep(cs[0]);
+                sin = Owned.keep(cs[1]);
+                Tensor h;
+                try (dev.troupe.tensor.NoGrad noGrad = new dev.troupe.tensor.NoGrad()) {
+                    h = torch.embedding(embed, ids);
+                    for (int l = 0; l < layers.length; l++) {
+                        inputs[l] = Owned.keep(h);
+                        Tensor next;
+                        try (PointerScope layerScope = new PointerScope()) {
+                            torch.manual_seed(seed * 1_000_003L + l);
+                            next =
+                                    Owned.keep(
+                                            layer(
+                                                    l,
+                                                    h,
+                                                    masks[l],
+                                                    new Tensor[] {cos, sin},
+                                                    null,
+                                                    lora,
+                                                    true));
+                        }
+                        h = next;
+                        scope.attach(next);
+                        next.releaseReference();
+                    }
+                }
+                // requires_grad_ answers a reference into its receiver: keep the owner, not it.
+                Tensor detached = h.detach();
+                detached.requires_grad_(true);
+                top = Owned.keep(detached);
+                hidden = Owned.keep(RmsNorm.apply(top, finalNorm, spec.rmsNormEps()));
+            }
+        }
+
+        /** (B, T, hidden): the final normed hidden states, differentiable up to the last layer. */
+        public Tensor hidden() {
+            return hidden;
+        }
+
+        /**
+         * Carries the gradient that the caller's backward left on the last layer's output down
+         * through every layer, recomputing each. Call once, after backpropagating the loss.
+         */
+        public void backward() {
+            Tensor g0 = top.grad();
+            if (!g0.defined()) {
+                throw new IllegalStateException("backward() needs the loss backpropagated first");
+            }
+            // grad() answers a reference into the autograd metadata: hold an owned alias.
+            Tensor grad = Owned.keep(g0.detach());
+            try {
+                for (int l = layers.length - 1; l >= 0; l--) {
+                    Tensor next;
+                    try (PointerScope layerScope = new PointerScope()) {
+                        Tensor x = inputs[l].detach();
+                        x.requires_grad_(l > 0);
+                        torch.manual_seed(seed * 1_000_003L + l);
+                        Tensor y = layer(l, x, masks[l], new Tensor[] {cos, sin}, null, lora, true);
+                        // sum(y * g): its gradient is y's vector-Jacobian product with g.
+                        if (y.requires_grad()) {
+                            y.mul(grad).sum().backward();
+                        }
+                        next = l > 0 ? Owned.keep(x.grad().detach()) : null;
+                    }
+                    Owned.release(grad);
+                    grad = next;
+                }
+            } finally {
+                Owned.release(grad);
+            }
+        }
+
+        @Override
+        public void close() {
+            Owned.release(inputs);
+            Owned.release(masks);
+            Owned.release(cos, sin, top, hidden);
+        }
     }
 
     /** A KV cache for this model's shape, device and dtype. */

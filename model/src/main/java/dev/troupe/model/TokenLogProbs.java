@@ -2,6 +2,7 @@ package dev.troupe.model;
 
 import dev.troupe.model.layers.Ops;
 import dev.troupe.model.lora.LoraLookup;
+import dev.troupe.tensor.NoGrad;
 import dev.troupe.tensor.Owned;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +20,29 @@ import org.bytedeco.pytorch.global.torch;
 public final class TokenLogProbs {
     private TokenLogProbs() {}
 
-    /** Log-probabilities and, optionally, the entropy of each position's distribution. */
-    public record Result(Tensor logProbs, Tensor entropy) {}
+    /**
+     * Log-probabilities and, optionally, the entropy of each position's distribution; with
+     * recomputed activations also the state whose {@link #finishBackward} completes a backward
+     * pass.
+     */
+    public record Result(Tensor logProbs, Tensor entropy, DecoderModel.Recomputed recomputed) {
+        public Result(Tensor logProbs, Tensor entropy) {
+            this(logProbs, entropy, null);
+        }
+
+        /**
+         * After the loss built on {@link #logProbs} was backpropagated: carries the gradient
+         * through the recomputed layers (nothing to do without recomputation) and frees their
+         * inputs.
+         */
+        public void finishBackward() {
+            if (recomputed != null) {
+                try (recomputed) {
+                    recomputed.backward();
+                }
+            }
+        }
+    }
 
     /**
      * @param inputIds (B, T) int64
@@ -41,14 +63,52 @@ public final class TokenLogProbs {
             boolean training,
             int chunk,
             boolean withEntropy) {
+        return compute(
+                model,
+                inputIds,
+                attentionMask,
+                positionIds,
+                lora,
+                training,
+                chunk,
+                withEntropy,
+                false,
+                0);
+    }
+
+    /**
+     * As above; with {@code recompute} (a training pass with gradients) the layers keep only their
+     * inputs ({@link DecoderModel#forwardRecomputed}, LoRA dropout reseeded from {@code seed}) and
+     * the caller must call {@link Result#finishBackward} after its backward pass.
+     */
+    public static Result compute(
+            DecoderModel model,
+            Tensor inputIds,
+            Tensor attentionMask,
+            Tensor positionIds,
+            LoraLookup lora,
+            boolean training,
+            int chunk,
+            boolean withEntropy,
+            boolean recompute,
+            long seed) {
         if (chunk <= 0) {
             throw new IllegalArgumentException("chunk must be > 0");
         }
+        if (recompute && positionIds != null) {
+            throw new IllegalArgumentException("recomputed layers take default positions only");
+        }
         Tensor lp;
         Tensor ent = null;
+        DecoderModel.Recomputed recomputed =
+                recompute ? model.forwardRecomputed(inputIds, attentionMask, lora, seed) : null;
         try (PointerScope scope = new PointerScope()) {
             long t = inputIds.size(1);
-            Tensor h = model.hidden(inputIds, attentionMask, positionIds, null, lora, training);
+            Tensor h =
+                    recomputed != null
+                            ? recomputed.hidden()
+                            : model.hidden(
+                                    inputIds, attentionMask, positionIds, null, lora, training);
             List<Tensor> lps = new ArrayList<>();
             List<Tensor> ents = new ArrayList<>();
             for (long start = 0; start < t - 1; start += chunk) {
@@ -58,14 +118,9 @@ public final class TokenLogProbs {
                 Tensor targets = inputIds.narrow(1, start + 1, len).unsqueeze(-1);
                 lps.add(logSoftmax.gather(-1, targets).squeeze(-1));
                 if (withEntropy) {
-                    Tensor p = logSoftmax.exp();
-                    ents.add(
-                            p.mul(logSoftmax)
-                                    .sum(
-                                            new long[] {-1},
-                                            false,
-                                            new org.bytedeco.pytorch.ScalarTypeOptional())
-                                    .neg());
+                    // A metric, never differentiated: built outside autograd, so the chunk's
+                    // (B, len, vocab) probabilities are not kept alive until the backward pass.
+                    entropyInto(ents, logSoftmax);
                 }
             }
             lp = Owned.keep(torch.cat(new TensorVector(lps.toArray(new Tensor[0])), 1));
@@ -73,6 +128,20 @@ public final class TokenLogProbs {
                 ent = Owned.keep(torch.cat(new TensorVector(ents.toArray(new Tensor[0])), 1));
             }
         }
-        return new Result(Owned.toCaller(lp), ent == null ? null : Owned.toCaller(ent));
+        return new Result(Owned.toCaller(lp), ent == null ? null : Owned.toCaller(ent), recomputed);
+    }
+
+    private static void entropyInto(List<Tensor> ents, Tensor logSoftmax) {
+        try (NoGrad noGrad = new NoGrad()) {
+            Tensor l = logSoftmax.detach();
+            Tensor p = l.exp();
+            ents.add(
+                    p.mul(l)
+                            .sum(
+                                    new long[] {-1},
+                                    false,
+                                    new org.bytedeco.pytorch.ScalarTypeOptional())
+                            .neg());
+        }
     }
 }
