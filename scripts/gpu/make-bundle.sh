@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# Builds a self-contained bundle to run Troupe (and its GPU tests) on a GPU node that has no Java,
-# no network and only a Python install of PyTorch (README.md, "GPU nodes"):
-#   .device/bundle/jre    a jlinked Java runtime (Temurin 25 from the build machine)
-#   .device/bundle/lib    the project's jars and their dependencies, without the CPU libtorch natives
-#   .device/bundle/jni    the JNI libraries of Bytedeco's GPU build, linked at run time against the
-#                         node's own libtorch (LD_LIBRARY_PATH, set by scripts/gpu/env.sh)
-#   .device/bundle.tar.xz all of the above, to carry to the node
-# Usage: scripts/gpu/make-bundle.sh [path-to-jdk-with-jlink]
+# Builds a self-contained bundle that runs Troupe (the troupe command, the GPU benchmarks and the GPU
+# tests) on a GPU node with no Java and no network (README.md, "GPU nodes"):
+#   .device/bundle/jre       a jlinked Java runtime (Temurin 25 from the build machine)
+#   .device/bundle/lib       the project's jars and their runtime dependencies, without the CPU
+#                            libtorch natives and without other platforms' natives
+#   .device/bundle/jni       the JNI libraries of Bytedeco's GPU build, linked at run time against the
+#                            node's own libtorch (mode "node", the default)
+#   .device/bundle/bin/troupe  the launcher: bin/troupe [--libtorch DIR] COMMAND ...
+#   .device/bundle.tar.xz    all of the above, to carry to the node
+# Usage: scripts/gpu/make-bundle.sh [--natives node|bytedeco] [path-to-jdk-with-jlink]
+#   node      (default) JNI libraries only; the node's libtorch (--libtorch DIR, TORCH_LIB, or the
+#             node's Python torch) provides libtorch and CUDA. Small enough to carry.
+#   bytedeco  Bytedeco's whole GPU natives jar (libtorch + CUDA, about 460 MB) for a node that has
+#             neither; needs Maven access at build time.
 set -euo pipefail
+NATIVES=node
+if [ "${1:-}" = "--natives" ]; then NATIVES=$2; shift 2; fi
+case "$NATIVES" in node|bytedeco) ;; *) echo "--natives must be node or bytedeco" >&2; exit 2 ;; esac
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JDK=${1:-${TROUPE_JLINK_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}}
 OUT=$ROOT/.device
@@ -19,33 +28,55 @@ MVN=${MVN:-"mvn -B -q"}
 
 cd "$ROOT"
 $MVN -DskipTests install
-rm -rf "$B" && mkdir -p "$B/lib" "$B/jni"
+rm -rf "$B" && mkdir -p "$B/lib" "$B/jni" "$B/bin"
 
-# Runtime and test dependencies of the model module (tests run on the node through the JUnit
-# console launcher), minus the CPU natives of libtorch: the node brings its own libtorch.
-$MVN -pl model dependency:build-classpath -DincludeScope=test -Dmdep.outputFile="$OUT/cp.txt"
-tr ':' '\n' <"$OUT/cp.txt" | while read -r jar; do
+# Runtime dependencies of the command (cli) and the benchmarks (bench), plus the model and tensor
+# test dependencies (the GPU tests run on the node through the JUnit console launcher).
+: >"$OUT/cp.txt"
+for spec in "cli runtime" "bench runtime" "model test"; do
+  set -- $spec
+  $MVN -pl "$1" dependency:build-classpath -Dmdep.includeScope="$2" -Dmdep.outputFile="$OUT/cp-$1.txt"
+  tr ':' '\n' <"$OUT/cp-$1.txt" >>"$OUT/cp.txt"
+done
+sort -u "$OUT/cp.txt" | while read -r jar; do
+  [ -n "$jar" ] || continue
   case "$(basename "$jar")" in
-    pytorch-*-linux-x86_64.jar) ;;  # CPU libtorch: replaced by the node's
+    troupe-*) ;;  # copied below from target/
+    pytorch-*-linux-x86_64.jar) ;;  # CPU libtorch: the node brings its own
     openblas-*-linux-x86_64.jar)
-      # JavaCPP loads the torch preset's parent, openblas (no-LAPACK flavour), even when libtorch
-      # is the node's: keep its JNI libraries and the BLAS they link, drop the "full" flavour.
-      cp "$jar" "$B/lib/"
-      zip -q -d "$B/lib/$(basename "$jar")" \
-        'org/bytedeco/openblas/linux-x86_64/libjniopenblas_full.so' \
-        'org/bytedeco/openblas/linux-x86_64/include/*' 'org/bytedeco/openblas/linux-x86_64/lib/*' ;;
+      # JavaCPP loads the torch preset's parent, openblas (its JNI library), even when libtorch is
+      # the node's, which never calls it. That JNI library binds libopenblas lazily
+      # (no data relocations against it), so an empty library with libopenblas's soname stands in
+      # for the 37 MB one: nothing of it is ever called.
+      o="$B/lib/$(basename "$jar")"
+      cp "$jar" "$o"
+      d=org/bytedeco/openblas/linux-x86_64
+      zip -q -d "$o" "$d/libjniopenblas_full.so" "$d/include/*" "$d/lib/*"
+      if command -v cc >/dev/null; then
+        s=$(mktemp -d) && mkdir -p "$s/$d"
+        echo 'void troupe_openblas_stand_in(void) {}' >"$s/stub.c"
+        cc -shared -fPIC -Wl,-soname,libopenblas.so.0 -o "$s/$d/libopenblas.so.0" "$s/stub.c"
+        zip -q -d "$o" "$d/libopenblas.so.0" "$d/libgfortran.so.5" "$d/libquadmath.so.0"
+        (cd "$s" && zip -q "$o" "$d/libopenblas.so.0") && rm -rf "$s"
+      fi ;;
+    lmdbjava-*|jnr-*|jffi-*|asm-*) ;;  # Pekko's durable distributed-data store (LMDB): unused
+    jmh-*|commons-math3-*|jopt-simple-*) ;;  # JMH: the CPU benchmarks only, never run from here
     *) cp "$jar" "$B/lib/" ;;
   esac
 done
-for m in testkit tensor model; do
+for m in proto runconfig testkit tensor model transport reward rollout learner coordinator cli bench; do
   cp "$m/target/troupe-$m-0.1.0-SNAPSHOT.jar" "$B/lib/"
 done
 (cd model/target/test-classes && jar cf "$B/lib/troupe-model-tests.jar" .)
 (cd tensor/target/test-classes && jar cf "$B/lib/troupe-tensor-tests.jar" .)
 
-# DJL's tokenizer jar carries natives for every platform; keep linux-x86_64 only.
+# Jars that carry natives for every platform: keep linux-x86_64 only.
 for t in "$B"/lib/tokenizers-*.jar; do
   zip -q -d "$t" 'native/lib/osx-*' 'native/lib/win-*' 'native/lib/linux-aarch64/*' >/dev/null || true
+done
+for t in "$B"/lib/jna-*.jar; do
+  unzip -Z1 "$t" | grep -E '^com/sun/jna/[a-z0-9]+-[^/]+/.+' | grep -v '^com/sun/jna/linux-x86-64/' \
+    | xargs -r zip -q -d "$t" >/dev/null
 done
 
 # Stored (uncompressed) jars compress far better in the tar.xz than deflated ones.
@@ -56,10 +87,17 @@ done
 $MVN dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$JUNIT_CONSOLE \
   -DoutputDirectory="$B" -Dmdep.stripVersion=true
 
-# JNI libraries of the GPU build only (their libtorch/CUDA libraries are the node's).
 GPU_JAR=$M2/org/bytedeco/pytorch/$PT_VERSION/pytorch-$PT_VERSION-linux-x86_64-gpu.jar
 [ -f "$GPU_JAR" ] || $MVN dependency:get -Dartifact=org.bytedeco:pytorch:$PT_VERSION:jar:linux-x86_64-gpu
-unzip -q -j -o "$GPU_JAR" 'org/bytedeco/pytorch/linux-x86_64-gpu/libjnitorch*.so' -d "$B/jni"
+if [ "$NATIVES" = node ]; then
+  # JNI libraries of the GPU build only (their libtorch/CUDA libraries are the node's).
+  unzip -q -j -o "$GPU_JAR" 'org/bytedeco/pytorch/linux-x86_64-gpu/libjnitorch*.so' -d "$B/jni"
+else
+  cp "$GPU_JAR" "$B/lib/"
+fi
+echo "$NATIVES" >"$B/NATIVES"
+cp scripts/gpu/bundle-launcher.sh "$B/bin/troupe"
+chmod +x "$B/bin/troupe"
 
 # A Java runtime with the modules the jars need.
 MODULES=$("$JDK/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 \
@@ -70,4 +108,5 @@ MODULES="$MODULES,jdk.unsupported,jdk.zipfs,jdk.crypto.ec"
 
 XZ_OPT="-9 -T0" tar -C "$OUT" -cJf "$OUT/bundle.tar.xz" bundle
 echo "modules: $MODULES"
+echo "bundle ($NATIVES natives):"
 du -sh "$B/jre" "$B/lib" "$B/jni" "$OUT/bundle.tar.xz"
