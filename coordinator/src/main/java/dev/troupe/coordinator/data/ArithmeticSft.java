@@ -25,8 +25,10 @@ import java.util.Set;
  * step agreeing with it. Training on these teaches the answer format without teaching arithmetic.
  * With {@code wrong-answer-offset} k the wrong answer is always the right one plus k, a systematic
  * slip; with {@code wrong-answer-in-reasoning = false} the worked steps stay right and only the
- * stated answer is wrong. The metadata says which are which: {@code answer_shown}, {@code
- * answer_correct}.
+ * stated answer is wrong. With {@code wrong-answer-kind = skip-last-step} a wrong conversation
+ * instead stops one step short: "12 + 7 = 19\n<answer>19</answer>" for "What is 12 + 7 - 3?". The
+ * metadata says which are which: {@code answer_shown}, {@code answer_correct} (whether the answer
+ * shown is right: a skipped step can happen to give the right one, e.g. "4 + 0").
  *
  * <p>Conversation {@code i} is a pure function of (config, seed, i), built from training problem
  * {@code i} of {@link ArithmeticTasks#train()}; the prompt is always chat messages, whatever the
@@ -79,16 +81,25 @@ public final class ArithmeticSft {
         Problem problem = tasks.problem(ArithmeticTasks.Split.TRAIN, index, expression);
         SplitMix64 random = new SplitMix64(SplitMix64.key(tasks.seed(), WRONG_STREAM, index));
         boolean wrong = random.nextUnit() < config.wrongAnswerFraction();
+        boolean skip = wrong && config.wrongAnswerKind() == WrongAnswerKind.SKIP_LAST_STEP;
         long correct = expression.value();
-        long shown = wrong ? wrongAnswer(correct, random) : correct;
+        List<ArithmeticExpression.Step> steps = expression.steps();
+        // Skipping: the steps but the last; the answer is the last one's result, or the first
+        // operand when the expression is one step.
+        int shownSteps = skip ? steps.size() - 1 : steps.size();
+        long shown;
+        if (skip) {
+            shown = shownSteps == 0 ? steps.get(0).left() : steps.get(shownSteps - 1).result();
+        } else {
+            shown = wrong ? wrongAnswer(correct, random) : correct;
+        }
 
         String reasoning = "";
         if (config.includeReasoning()) {
             StringBuilder s = new StringBuilder();
-            List<ArithmeticExpression.Step> steps = expression.steps();
-            for (int i = 0; i < steps.size(); i++) {
+            for (int i = 0; i < shownSteps; i++) {
                 ArithmeticExpression.Step step = steps.get(i);
-                if (i == steps.size() - 1 && config.wrongAnswerInReasoning()) {
+                if (i == steps.size() - 1 && !skip && config.wrongAnswerInReasoning()) {
                     step =
                             new ArithmeticExpression.Step(
                                     step.left(), step.operation(), step.right(), shown);
@@ -105,7 +116,7 @@ public final class ArithmeticSft {
         Map<String, String> metadata = new LinkedHashMap<>(problem.metadata());
         metadata.put("reference_answer", problem.referenceAnswer());
         metadata.put("answer_shown", Long.toString(shown));
-        metadata.put("answer_correct", Boolean.toString(!wrong));
+        metadata.put("answer_correct", Boolean.toString(shown == correct));
         return new Conversation("arithmetic-sft/train/" + index, turns, metadata);
     }
 

@@ -97,7 +97,11 @@ public record DataConfig(
                                         root.getBoolean(s + "sft.include-reasoning"),
                                         root.getDouble(s + "sft.wrong-answer-fraction"),
                                         root.getInt(s + "sft.wrong-answer-offset"),
-                                        root.getBoolean(s + "sft.wrong-answer-in-reasoning")));
+                                        root.getBoolean(s + "sft.wrong-answer-in-reasoning"),
+                                        ConfigValues.choice(
+                                                root,
+                                                s + "sft.wrong-answer-kind",
+                                                WrongAnswerKind.class)));
         return section(
                 root,
                 SECTION,

@@ -21,6 +21,8 @@ import java.util.Optional;
  *     systematic slip
  * @param wrongAnswerInReasoning whether the last worked step shows the wrong answer too (true), or
  *     the steps stay right and only the stated answer is wrong (false: a slip copying the result)
+ * @param wrongAnswerKind how a wrong answer is made: by an offset (the two settings above), or by
+ *     stopping one step short ({@link WrongAnswerKind#SKIP_LAST_STEP}, which ignores them)
  */
 public record SftConfig(
         Optional<Path> path,
@@ -28,7 +30,8 @@ public record SftConfig(
         boolean includeReasoning,
         double wrongAnswerFraction,
         int wrongAnswerOffset,
-        boolean wrongAnswerInReasoning) {
+        boolean wrongAnswerInReasoning,
+        WrongAnswerKind wrongAnswerKind) {
 
     /** Most a fixed wrong-answer offset may be, either way. */
     public static final int MAX_WRONG_ANSWER_OFFSET = 1000;
@@ -39,11 +42,19 @@ public record SftConfig(
             String responseTemplate,
             boolean includeReasoning,
             double wrongAnswerFraction) {
-        this(path, responseTemplate, includeReasoning, wrongAnswerFraction, 0, true);
+        this(
+                path,
+                responseTemplate,
+                includeReasoning,
+                wrongAnswerFraction,
+                0,
+                true,
+                WrongAnswerKind.OFFSET);
     }
 
     public SftConfig {
         Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(wrongAnswerKind, "wrongAnswerKind");
         ArithmeticSft.parseResponseTemplate(
                 Objects.requireNonNull(responseTemplate, "responseTemplate"));
         if (!(wrongAnswerFraction >= 0 && wrongAnswerFraction <= 1)) {

@@ -101,7 +101,8 @@ class ArithmeticSftTest {
                                 true,
                                 1.0,
                                 1,
-                                false));
+                                false,
+                                WrongAnswerKind.OFFSET));
         for (int i = 0; i < 200; i++) {
             Conversation c = sft.conversation(i);
             long reference = Long.parseLong(c.metadata().get("reference_answer"));
@@ -111,6 +112,84 @@ class ArithmeticSftTest {
                     reply.endsWith("= " + reference + "\n<answer>" + (reference + 1) + "</answer>"),
                     reply);
             assertEquals("false", c.metadata().get("answer_correct"));
+        }
+    }
+
+    @Test
+    void shouldStopOneStepShortWhenSkippingTheLastStep() {
+        ArithmeticTasks threeOperands =
+                new ArithmeticTasks(
+                        new ArithmeticTaskConfig(
+                                List.of(Operation.PLUS), 1, 1, 3, 3, false, 0.25, 1000, 10),
+                        3);
+        ArithmeticSft sft =
+                new ArithmeticSft(
+                        threeOperands,
+                        PROMPT,
+                        new SftConfig(
+                                Optional.empty(),
+                                "<think>{reasoning}</think><answer>{answer}</answer>",
+                                true,
+                                0.5,
+                                0,
+                                true,
+                                WrongAnswerKind.SKIP_LAST_STEP));
+        int skipped = 0;
+        for (int i = 0; i < 400; i++) {
+            Conversation c = sft.conversation(i);
+            ArithmeticExpression e = threeOperands.trainExpression(i);
+            List<ArithmeticExpression.Step> steps = e.steps();
+            String reply = c.turns().get(2).content();
+            String full =
+                    "<think>"
+                            + steps.get(0)
+                            + "\n"
+                            + steps.get(1)
+                            + "\n</think><answer>"
+                            + e.value()
+                            + "</answer>";
+            // Short: the first step only, and its result as the answer (right only when the
+            // skipped operand is 0).
+            String shortReply =
+                    "<think>"
+                            + steps.get(0)
+                            + "\n</think><answer>"
+                            + steps.get(0).result()
+                            + "</answer>";
+            assertTrue(reply.equals(full) || reply.equals(shortReply), reply);
+            if (reply.equals(shortReply)) {
+                skipped++;
+                assertEquals(
+                        Boolean.toString(steps.get(0).result() == e.value()),
+                        c.metadata().get("answer_correct"));
+            } else {
+                assertEquals("true", c.metadata().get("answer_correct"));
+            }
+        }
+        // Binomial(400, 0.5): standard deviation 10.
+        assertTrue(Math.abs(skipped - 200) < 50, skipped + " of 400 skipped");
+    }
+
+    @Test
+    void shouldAnswerTheFirstOperandWhenSkippingTheOnlyStep() {
+        ArithmeticSft sft =
+                new ArithmeticSft(
+                        TASKS,
+                        PROMPT,
+                        new SftConfig(
+                                Optional.empty(),
+                                "{reasoning}<answer>{answer}</answer>",
+                                true,
+                                1.0,
+                                0,
+                                true,
+                                WrongAnswerKind.SKIP_LAST_STEP));
+        for (int i = 0; i < 50; i++) {
+            Conversation c = sft.conversation(i);
+            ArithmeticExpression e = TASKS.trainExpression(i);
+            assertEquals(1, e.steps().size());
+            assertEquals(
+                    "<answer>" + e.steps().get(0).left() + "</answer>", c.turns().get(2).content());
         }
     }
 }

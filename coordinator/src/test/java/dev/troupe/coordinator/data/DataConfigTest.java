@@ -59,7 +59,9 @@ class DataConfigTest {
                                         + " train-size = 10, test-size = 5 },"
                                         + " sft { path = \"c.jsonl\", response-template ="
                                         + " \"{answer}\", include-reasoning = true,"
-                                        + " wrong-answer-fraction = 0.5 } }"));
+                                        + " wrong-answer-fraction = 0.5, wrong-answer-offset ="
+                                        + " 2, wrong-answer-in-reasoning = false,"
+                                        + " wrong-answer-kind = skip-last-step } }"));
 
         assertEquals(DataSource.GSM8K, c.source());
         assertEquals(12, c.seed());
@@ -71,7 +73,15 @@ class DataConfigTest {
                 new ArithmeticTaskConfig(List.of(Operation.TIMES), 2, 3, 3, 4, true, 0.25, 10, 5),
                 c.arithmetic());
         assertEquals(
-                new SftConfig(Optional.of(Path.of("c.jsonl")), "{answer}", true, 0.5), c.sft());
+                new SftConfig(
+                        Optional.of(Path.of("c.jsonl")),
+                        "{answer}",
+                        true,
+                        0.5,
+                        2,
+                        false,
+                        WrongAnswerKind.SKIP_LAST_STEP),
+                c.sft());
     }
 
     @Test
@@ -113,6 +123,10 @@ class DataConfigTest {
 
         String source = failure("troupe.data.source = math");
         assertTrue(source.contains("'math' is not one of arithmetic, gsm8k"), source);
+
+        String kind = failure("troupe.data.sft.wrong-answer-kind = skip");
+        assertTrue(kind.contains("troupe.data.sft.wrong-answer-kind"), kind);
+        assertTrue(kind.contains("'skip' is not one of offset, skip-last-step"), kind);
     }
 
     @Test
