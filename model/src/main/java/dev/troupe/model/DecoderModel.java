@@ -15,13 +15,16 @@ import dev.troupe.model.layers.SparseMoe;
 import dev.troupe.model.lora.LoraLookup;
 import dev.troupe.tensor.ComputeDevice;
 import dev.troupe.tensor.DType;
+import dev.troupe.tensor.NoGrad;
 import dev.troupe.tensor.Owned;
 import dev.troupe.tensor.Tensors;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -286,11 +289,55 @@ public final class DecoderModel implements AutoCloseable {
         checkOpen();
         long b = inputIds.size(0);
         long t = inputIds.size(1);
-        int past = cache == null ? 0 : cache.length();
         if (cache != null && cache.batchSize() != b) {
             throw new IllegalArgumentException(
                     "KV cache holds " + cache.batchSize() + " sequences, input has " + b);
         }
+        LayerContext ctx =
+                layerContext(
+                        inputIds, attentionMask, positionIds, cache == null ? 0 : cache.length());
+        // Each layer computes in its own scope and keeps only its output: without it every
+        // intermediate of every layer stays allocated until the whole forward pass returns (what
+        // autograd needs it keeps itself), which for a 512 x 128-token prefill is tens of GB.
+        Tensor h = Owned.keep(torch.embedding(embed, inputIds));
+        try {
+            for (int l = 0; l < layers.length; l++) {
+                Tensor next;
+                try (PointerScope layerScope = new PointerScope()) {
+                    next =
+                            Owned.keep(
+                                    layer(
+                                            l,
+                                            h,
+                                            ctx.masks()[l],
+                                            ctx.cosSin(),
+                                            cache,
+                                            lora,
+                                            training));
+                }
+                Owned.release(h);
+                h = next;
+            }
+            if (cache != null) {
+                cache.advance((int) t);
+            }
+            return RmsNorm.apply(h, finalNorm, spec.rmsNormEps());
+        } finally {
+            Owned.release(h);
+        }
+    }
+
+    /** What every layer of one forward pass shares: its attention mask, and the RoPE tables. */
+    private record LayerContext(Tensor[] masks, Tensor[] cosSin) {}
+
+    /**
+     * Masks (one per layer, shared between layers with the same window) and RoPE tables for {@code
+     * inputIds} after {@code past} cached positions; defaults as {@link #forward} documents them.
+     */
+    private LayerContext layerContext(
+            Tensor inputIds, Tensor attentionMask, Tensor positionIds, int past) {
+        long b = inputIds.size(0);
+        long t = inputIds.size(1);
         Tensor keyValid =
                 attentionMask != null
                         ? attentionMask
@@ -309,33 +356,14 @@ public final class DecoderModel implements AutoCloseable {
             positions =
                     Tensors.arange(device, past + t).narrow(0, past, t).unsqueeze(0).expand(b, t);
         }
-        Map<Integer, Tensor> masks = new HashMap<>();
+        Map<Integer, Tensor> byWindow = new HashMap<>();
+        Tensor[] masks = new Tensor[layers.length];
         for (int l = 0; l < layers.length; l++) {
-            masks.computeIfAbsent(
-                    spec.slidingWindow(l), win -> AttentionMask.build(keyValid, t, win));
+            masks[l] =
+                    byWindow.computeIfAbsent(
+                            spec.slidingWindow(l), win -> AttentionMask.build(keyValid, t, win));
         }
-        Tensor[] cosSin = rope.cosSin(positions, dtype);
-        // Each layer computes in its own scope and keeps only its output: without it every
-        // intermediate of every layer stays allocated until the whole forward pass returns (what
-        // autograd needs it keeps itself), which for a 512 x 128-token prefill is tens of GB.
-        Tensor h = Owned.keep(torch.embedding(embed, inputIds));
-        try {
-            for (int l = 0; l < layers.length; l++) {
-                Tensor mask = masks.get(spec.slidingWindow(l));
-                Tensor next;
-                try (PointerScope layerScope = new PointerScope()) {
-                    next = Owned.keep(layer(l, h, mask, cosSin, cache, lora, training));
-                }
-                Owned.release(h);
-                h = next;
-            }
-            if (cache != null) {
-                cache.advance((int) t);
-            }
-            return RmsNorm.apply(h, finalNorm, spec.rmsNormEps());
-        } finally {
-            Owned.release(h);
-        }
+        return new LayerContext(masks, rope.cosSin(positions, dtype));
     }
 
     /** One decoder block: attention and MLP (or MoE), each with its pre-norm and residual. */
@@ -378,67 +406,55 @@ public final class DecoderModel implements AutoCloseable {
 
     /** The state between a {@link #forwardRecomputed} pass and its backward. */
     public final class Recomputed implements AutoCloseable {
+        /** Per layer its input, owned here. */
         private final Tensor[] inputs;
-        private final Tensor[] masks;
-        private final Tensor cos;
-        private final Tensor sin;
+
+        private final LayerContext ctx;
         private final Tensor top;
         private final Tensor hidden;
         private final LoraLookup lora;
         private final long seed;
 
+        /** Whether any adapted module drops out: only then do both passes reseed per layer. */
+        private final boolean dropout;
+
         private Recomputed(Tensor ids, Tensor attentionMask, LoraLookup lora, long seed) {
             this.lora = lora;
             this.seed = seed;
-            long b = ids.size(0);
-            long t = ids.size(1);
+            this.dropout = hasDropout(lora);
             inputs = new Tensor[layers.length];
-            masks = new Tensor[layers.length];
             try (PointerScope scope = new PointerScope()) {
-                Tensor keyValid =
-                        attentionMask != null
-                                ? attentionMask
-                                : Tensors.ones(device, DType.I64, b, t);
-                Tensor positions = Tensors.arange(device, t).unsqueeze(0).expand(b, t);
-                Map<Integer, Tensor> byWindow = new HashMap<>();
-                for (int l = 0; l < layers.length; l++) {
-                    masks[l] =
-                            Owned.keep(
-                                    byWindow.computeIfAbsent(
-                                            spec.slidingWindow(l),
-                                            win -> AttentionMask.build(keyValid, t, win)));
+                LayerContext c = layerContext(ids, attentionMask, null, 0);
+                Owned.keep(c.cosSin()[0]);
+                Owned.keep(c.cosSin()[1]);
+                for (Tensor m : c.masks()) {
+                    Owned.keep(m); // a mask shared by several layers is kept once per layer
                 }
-                Tensor[] cs = rope.cosSin(positions, dtype);
-                cos = Owned.keep(cs[0]);
-                sin = Owned.keep(cs[1]);
-                Tensor h;
-                try (dev.troupe.tensor.NoGrad noGrad = new dev.troupe.tensor.NoGrad()) {
-                    h = torch.embedding(embed, ids);
+                ctx = c;
+                Tensor h = Owned.keep(torch.embedding(embed, ids));
+                try (NoGrad noGrad = new NoGrad()) {
                     for (int l = 0; l < layers.length; l++) {
-                        inputs[l] = Owned.keep(h);
-                        Tensor next;
+                        inputs[l] = h;
                         try (PointerScope layerScope = new PointerScope()) {
-                            torch.manual_seed(seed * 1_000_003L + l);
-                            next =
+                            reseed(l);
+                            h =
                                     Owned.keep(
                                             layer(
                                                     l,
                                                     h,
-                                                    masks[l],
-                                                    new Tensor[] {cos, sin},
+                                                    ctx.masks()[l],
+                                                    ctx.cosSin(),
                                                     null,
                                                     lora,
                                                     true));
                         }
-                        h = next;
-                        scope.attach(next);
-                        next.releaseReference();
                     }
                 }
                 // requires_grad_ answers a reference into its receiver: keep the owner, not it.
                 Tensor detached = h.detach();
                 detached.requires_grad_(true);
                 top = Owned.keep(detached);
+                Owned.release(h);
                 hidden = Owned.keep(RmsNorm.apply(top, finalNorm, spec.rmsNormEps()));
             }
         }
@@ -465,11 +481,11 @@ public final class DecoderModel implements AutoCloseable {
                     try (PointerScope layerScope = new PointerScope()) {
                         Tensor x = inputs[l].detach();
                         x.requires_grad_(l > 0);
-                        torch.manual_seed(seed * 1_000_003L + l);
-                        Tensor y = layer(l, x, masks[l], new Tensor[] {cos, sin}, null, lora, true);
-                        // sum(y * g): its gradient is y's vector-Jacobian product with g.
+                        reseed(l);
+                        Tensor y = layer(l, x, ctx.masks()[l], ctx.cosSin(), null, lora, true);
                         if (y.requires_grad()) {
-                            y.mul(grad).sum().backward();
+                            y.backward(
+                                    grad, new BoolOptional(), false, new TensorArrayRefOptional());
                         }
                         next = l > 0 ? Owned.keep(x.grad().detach()) : null;
                     }
@@ -481,12 +497,31 @@ public final class DecoderModel implements AutoCloseable {
             }
         }
 
+        private void reseed(int layer) {
+            if (dropout) {
+                torch.manual_seed(seed * 1_000_003L + layer);
+            }
+        }
+
         @Override
         public void close() {
             Owned.release(inputs);
-            Owned.release(masks);
-            Owned.release(cos, sin, top, hidden);
+            Owned.release(ctx.masks());
+            Owned.release(ctx.cosSin());
+            Owned.release(top, hidden);
         }
+    }
+
+    private boolean hasDropout(LoraLookup lora) {
+        for (int l = 0; l < layers.length; l++) {
+            for (Projection p : Projection.values()) {
+                var w = lora.get(l, p);
+                if (w != null && w.dropout() > 0) {
+                    return true;
+                }
+            }
+        }
+        return lora.lmHead() != null && lora.lmHead().dropout() > 0;
     }
 
     /** A KV cache for this model's shape, device and dtype. */

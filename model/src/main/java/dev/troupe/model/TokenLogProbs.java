@@ -95,8 +95,9 @@ public final class TokenLogProbs {
         if (chunk <= 0) {
             throw new IllegalArgumentException("chunk must be > 0");
         }
-        if (recompute && positionIds != null) {
-            throw new IllegalArgumentException("recomputed layers take default positions only");
+        if (recompute && (positionIds != null || !training)) {
+            throw new IllegalArgumentException(
+                    "recomputed layers are for training passes with default positions");
         }
         Tensor lp;
         Tensor ent = null;
@@ -127,6 +128,11 @@ public final class TokenLogProbs {
             if (withEntropy) {
                 ent = Owned.keep(torch.cat(new TensorVector(ents.toArray(new Tensor[0])), 1));
             }
+        } catch (RuntimeException e) {
+            if (recomputed != null) {
+                recomputed.close();
+            }
+            throw e;
         }
         return new Result(Owned.toCaller(lp), ent == null ? null : Owned.toCaller(ent), recomputed);
     }

@@ -1,0 +1,88 @@
+package dev.troupe.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.troupe.model.layers.Projection;
+import dev.troupe.model.lora.LoraAdapter;
+import dev.troupe.model.lora.LoraConfig;
+import dev.troupe.tensor.ComputeDevice;
+import dev.troupe.tensor.DType;
+import dev.troupe.tensor.Tensors;
+import dev.troupe.testkit.RepoPaths;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Activation recomputation ({@link DecoderModel#forwardRecomputed}) against a plain pass. */
+class RecomputedForwardTest {
+    static final LoraConfig LORA = LoraConfig.of(4, 8, List.of("all-linear")).withInit("false");
+
+    static DecoderModel model() {
+        return ModelLoader.load(RepoPaths.fixture("hf", "qwen2"), ComputeDevice.CPU, DType.F32);
+    }
+
+    /** Two rows, the second right-padded, and fixed weights for a loss over the hidden states. */
+    static Tensor[] batch(long hidden) {
+        Tensor ids =
+                Tensors.fromLongs(new long[] {5, 9, 11, 200, 7, 42, 30, 31, 40, 41, 0, 0}, 2, 6);
+        Tensor mask = Tensors.fromLongs(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, 2, 6);
+        float[] w = new float[(int) (2 * 6 * hidden)];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) Math.sin(0.37 * i);
+        }
+        return new Tensor[] {ids, mask, Tensors.fromFloats(w, 2, 6, hidden)};
+    }
+
+    static List<float[]> grads(LoraAdapter a) {
+        List<float[]> out = new ArrayList<>();
+        for (Tensor p : a.parameters()) {
+            out.add(p.grad().defined() ? Tensors.toFloats(p.grad()) : null);
+        }
+        return out;
+    }
+
+    @Test
+    void shouldGiveThePlainPassHiddenStatesAndGradients() {
+        try (DecoderModel m = model();
+                LoraAdapter plain = LoraAdapter.create(m, LORA, 5);
+                LoraAdapter recomputed = LoraAdapter.create(m, LORA, 5);
+                PointerScope scope = new PointerScope()) {
+            Tensor[] b = batch(m.spec().hiddenSize());
+            Tensor h = m.hidden(b[0], b[1], null, null, plain, true);
+            h.mul(b[2]).sum().backward();
+            List<float[]> expected = grads(plain);
+
+            try (DecoderModel.Recomputed rc = m.forwardRecomputed(b[0], b[1], recomputed, 1)) {
+                assertArrayEquals(
+                        Tensors.toFloats(h), Tensors.toFloats(rc.hidden()), 1e-6f, "hidden");
+                rc.hidden().mul(b[2]).sum().backward();
+                // The layers ran outside autograd: until backward() they have no gradient.
+                Tensor q0 = recomputed.get(0, Projection.Q).a();
+                assertFalse(q0.grad().defined(), "layer 0 was recorded by autograd");
+                rc.backward();
+            }
+            List<float[]> actual = grads(recomputed);
+            for (int i = 0; i < expected.size(); i++) {
+                assertTrue(expected.get(i) != null && actual.get(i) != null, "parameter " + i);
+                assertArrayEquals(expected.get(i), actual.get(i), 1e-5f, "parameter " + i);
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseBackwardBeforeTheLossWasBackpropagated() {
+        try (DecoderModel m = model();
+                LoraAdapter a = LoraAdapter.create(m, LORA, 5);
+                PointerScope scope = new PointerScope()) {
+            Tensor[] b = batch(m.spec().hiddenSize());
+            try (DecoderModel.Recomputed rc = m.forwardRecomputed(b[0], b[1], a, 1)) {
+                assertThrows(IllegalStateException.class, rc::backward);
+            }
+        }
+    }
+}
