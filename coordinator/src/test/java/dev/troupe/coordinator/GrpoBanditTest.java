@@ -20,7 +20,6 @@ import dev.troupe.proto.v1.GenerateReply;
 import dev.troupe.proto.v1.GenerateRequest;
 import dev.troupe.proto.v1.RolloutPrompt;
 import dev.troupe.proto.v1.SamplingParams;
-import dev.troupe.proto.v1.TrainSequence;
 import dev.troupe.proto.v1.TrainStep;
 import dev.troupe.reward.RewardActor;
 import dev.troupe.rollout.RolloutEngine;
@@ -145,47 +144,40 @@ class GrpoBanditTest {
                                 g,
                                 settings.grpo())
                         .step();
-        // What the learner actor does with a TrainStep.
-        List<TrainSample> samples = new ArrayList<>();
-        for (TrainSequence s : t.getSequencesList()) {
-            float[] lp = new float[s.getRolloutLogProbsCount()];
-            for (int i = 0; i < lp.length; i++) {
-                lp[i] = s.getRolloutLogProbs(i);
-            }
-            samples.add(
-                    new TrainSample(
-                            s.getSampleId().getStep(),
-                            s.getSampleId().getPromptIndex(),
-                            s.getSampleId().getSampleIndex(),
-                            s.getTokensList().stream().mapToInt(Integer::intValue).toArray(),
-                            s.getPromptLength(),
-                            lp,
-                            s.getAdvantage()));
+        // As the learner actor reads a TrainStep.
+        return t.getSequencesList().stream().map(TrainSample::of).toList();
+    }
+
+    /** (1, T) int64 ids of one sequence. */
+    static org.bytedeco.pytorch.Tensor row(int[] tokens) {
+        long[] ids = new long[tokens.length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = tokens[i];
         }
-        return samples;
+        return Tensors.fromLongs(ids, 1, ids.length);
+    }
+
+    /** (1, T-1) log-probs of one sequence's tokens, computed alone (no padding at all). */
+    static org.bytedeco.pytorch.Tensor logProbs(
+            DecoderModel m, LoraLookup lora, int[] tokens, boolean training) {
+        return TokenLogProbs.compute(m, row(tokens), null, null, lora, training, 256, false)
+                .logProbs();
+    }
+
+    /** Stop tokens: every eighth id, so completion lengths vary from 1 to the limit. */
+    static List<Integer> everyEighthToken() {
+        List<Integer> stop = new ArrayList<>();
+        for (int t = 0; t < 100; t += 8) {
+            stop.add(t);
+        }
+        return stop;
     }
 
     /** Log-probs of a sample's completion tokens, computed alone (no padding at all). */
     static float[] unpaddedLogProbs(DecoderModel m, LoraLookup lora, TrainSample s) {
-        int[] tok = s.tokens();
-        long[] ids = new long[tok.length];
-        for (int i = 0; i < tok.length; i++) {
-            ids[i] = tok[i];
-        }
         try (NoGrad noGrad = new NoGrad();
                 PointerScope scope = new PointerScope()) {
-            float[] all =
-                    Tensors.toFloats(
-                            TokenLogProbs.compute(
-                                            m,
-                                            Tensors.fromLongs(ids, 1, ids.length),
-                                            null,
-                                            null,
-                                            lora,
-                                            false,
-                                            256,
-                                            false)
-                                    .logProbs());
+            float[] all = Tensors.toFloats(logProbs(m, lora, s.tokens(), false));
             float[] out = new float[s.completionLength()];
             System.arraycopy(all, s.promptLength() - 1, out, 0, out.length);
             return out;
@@ -194,14 +186,10 @@ class GrpoBanditTest {
 
     /** Probability of each token as the first completion token of {@code prompt}. */
     static double[] firstTokenProbs(DecoderModel m, LoraLookup lora, int[] prompt) {
-        long[] ids = new long[prompt.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = prompt[i];
-        }
         try (NoGrad noGrad = new NoGrad();
                 PointerScope scope = new PointerScope()) {
-            var h = m.hidden(Tensors.fromLongs(ids, 1, ids.length), null, null, null, lora, false);
-            var logits = m.logits(h.narrow(1, ids.length - 1, 1), lora, false);
+            var h = m.hidden(row(prompt), null, null, null, lora, false);
+            var logits = m.logits(h.narrow(1, prompt.length - 1, 1), lora, false);
             float[] p = Tensors.toFloats(logits.softmax(-1));
             double[] out = new double[p.length];
             for (int i = 0; i < p.length; i++) {
@@ -220,11 +208,7 @@ class GrpoBanditTest {
         for (int length : new int[] {3, 9, 1, 14, 6, 11}) {
             prompts.add(prompt(prompts.size(), length));
         }
-        // An eighth of the tokens stop a completion, so lengths vary from 1 to maxNew.
-        List<Integer> stop = new ArrayList<>();
-        for (int t = 0; t < 100; t += 8) {
-            stop.add(t);
-        }
+        List<Integer> stop = everyEighthToken();
         LearnerSettings settings =
                 settings(
                         "troupe.grpo { epochs = 2, mini-batches = 3, importance-cap = 2.0,"
@@ -283,10 +267,7 @@ class GrpoBanditTest {
         for (int length : new int[] {5, 1, 12, 8}) {
             prompts.add(prompt(prompts.size(), length));
         }
-        List<Integer> stop = new ArrayList<>();
-        for (int t = 0; t < 100; t += 8) {
-            stop.add(t);
-        }
+        List<Integer> stop = everyEighthToken();
         // One on-policy pass, no clipping of any kind: the gradient is -sum_i A_i grad log p_i
         // over completion tokens, divided by their number.
         LearnerSettings settings =
@@ -314,24 +295,9 @@ class GrpoBanditTest {
             List<org.bytedeco.pytorch.Tensor> params = adapter.parameters();
             double tokens = samples.stream().mapToInt(TrainSample::completionLength).sum();
             for (TrainSample s : samples) {
-                int[] tok = s.tokens();
-                long[] ids = new long[tok.length];
-                for (int i = 0; i < tok.length; i++) {
-                    ids[i] = tok[i];
-                }
                 try (PointerScope scope = new PointerScope()) {
-                    var lp =
-                            TokenLogProbs.compute(
-                                            learnerModel,
-                                            Tensors.fromLongs(ids, 1, ids.length),
-                                            null,
-                                            null,
-                                            adapter,
-                                            true,
-                                            256,
-                                            false)
-                                    .logProbs();
-                    lp.narrow(1, s.promptLength() - 1, s.completionLength())
+                    logProbs(learnerModel, adapter, s.tokens(), true)
+                            .narrow(1, s.promptLength() - 1, s.completionLength())
                             .sum()
                             .mul(new org.bytedeco.pytorch.Scalar(-s.advantage() / tokens))
                             .backward();

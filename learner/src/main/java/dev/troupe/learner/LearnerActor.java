@@ -208,19 +208,7 @@ public final class LearnerActor extends AbstractBehavior<LearnerActor.Command> {
             PolicyTrainer t = trainerFor(r.getKind());
             List<TrainSample> samples = new ArrayList<>(r.getSequencesCount());
             for (TrainSequence s : r.getSequencesList()) {
-                float[] lp = new float[s.getRolloutLogProbsCount()];
-                for (int i = 0; i < lp.length; i++) {
-                    lp[i] = s.getRolloutLogProbs(i);
-                }
-                samples.add(
-                        new TrainSample(
-                                s.getSampleId().getStep(),
-                                s.getSampleId().getPromptIndex(),
-                                s.getSampleId().getSampleIndex(),
-                                s.getTokensList().stream().mapToInt(Integer::intValue).toArray(),
-                                s.getPromptLength(),
-                                lp,
-                                s.getAdvantage()));
+                samples.add(TrainSample.of(s));
             }
             var metrics =
                     r.getKind() == UpdateKind.UPDATE_KIND_SFT ? t.sft(samples) : t.grpo(samples);

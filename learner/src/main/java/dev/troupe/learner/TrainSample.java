@@ -1,5 +1,7 @@
 package dev.troupe.learner;
 
+import dev.troupe.proto.v1.TrainSequence;
+
 /**
  * One prompt + completion to learn from.
  *
@@ -51,6 +53,22 @@ public record TrainSample(
         }
         tokens = tokens.clone();
         rolloutLogProbs = rolloutLogProbs.clone();
+    }
+
+    /** The sample a {@code TrainSequence} of a train step carries. */
+    public static TrainSample of(TrainSequence s) {
+        float[] lp = new float[s.getRolloutLogProbsCount()];
+        for (int i = 0; i < lp.length; i++) {
+            lp[i] = s.getRolloutLogProbs(i);
+        }
+        return new TrainSample(
+                s.getSampleId().getStep(),
+                s.getSampleId().getPromptIndex(),
+                s.getSampleId().getSampleIndex(),
+                s.getTokensList().stream().mapToInt(Integer::intValue).toArray(),
+                s.getPromptLength(),
+                lp,
+                s.getAdvantage());
     }
 
     @Override

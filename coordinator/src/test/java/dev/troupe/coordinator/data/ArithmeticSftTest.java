@@ -26,6 +26,21 @@ class ArithmeticSftTest {
                         wrongFraction));
     }
 
+    /** Worked steps on, wrong answers of the given kind. */
+    private static ArithmeticSft withSlips(
+            ArithmeticTasks tasks,
+            String template,
+            double fraction,
+            int offset,
+            boolean inReasoning,
+            WrongAnswerKind kind) {
+        return new ArithmeticSft(
+                tasks,
+                PROMPT,
+                new SftConfig(
+                        Optional.empty(), template, true, fraction, offset, inReasoning, kind));
+    }
+
     @Test
     void shouldAskTheGrpoPromptAndAnswerInTheResponseTemplate() {
         Problem problem = TASKS.train().get(0);
@@ -92,17 +107,13 @@ class ArithmeticSftTest {
     @Test
     void shouldShiftByAFixedOffsetAndKeepTheStepsRightWhenAsked() {
         ArithmeticSft sft =
-                new ArithmeticSft(
+                withSlips(
                         TASKS,
-                        PROMPT,
-                        new SftConfig(
-                                Optional.empty(),
-                                "{reasoning}<answer>{answer}</answer>",
-                                true,
-                                1.0,
-                                1,
-                                false,
-                                WrongAnswerKind.OFFSET));
+                        "{reasoning}<answer>{answer}</answer>",
+                        1.0,
+                        1,
+                        false,
+                        WrongAnswerKind.OFFSET);
         for (int i = 0; i < 200; i++) {
             Conversation c = sft.conversation(i);
             long reference = Long.parseLong(c.metadata().get("reference_answer"));
@@ -123,17 +134,13 @@ class ArithmeticSftTest {
                                 List.of(Operation.PLUS), 1, 1, 3, 3, false, 0.25, 1000, 10),
                         3);
         ArithmeticSft sft =
-                new ArithmeticSft(
+                withSlips(
                         threeOperands,
-                        PROMPT,
-                        new SftConfig(
-                                Optional.empty(),
-                                "<think>{reasoning}</think><answer>{answer}</answer>",
-                                true,
-                                0.5,
-                                0,
-                                true,
-                                WrongAnswerKind.SKIP_LAST_STEP));
+                        "<think>{reasoning}</think><answer>{answer}</answer>",
+                        0.5,
+                        0,
+                        true,
+                        WrongAnswerKind.SKIP_LAST_STEP);
         int skipped = 0;
         for (int i = 0; i < 400; i++) {
             Conversation c = sft.conversation(i);
@@ -173,17 +180,13 @@ class ArithmeticSftTest {
     @Test
     void shouldAnswerTheFirstOperandWhenSkippingTheOnlyStep() {
         ArithmeticSft sft =
-                new ArithmeticSft(
+                withSlips(
                         TASKS,
-                        PROMPT,
-                        new SftConfig(
-                                Optional.empty(),
-                                "{reasoning}<answer>{answer}</answer>",
-                                true,
-                                1.0,
-                                0,
-                                true,
-                                WrongAnswerKind.SKIP_LAST_STEP));
+                        "{reasoning}<answer>{answer}</answer>",
+                        1.0,
+                        0,
+                        true,
+                        WrongAnswerKind.SKIP_LAST_STEP);
         for (int i = 0; i < 50; i++) {
             Conversation c = sft.conversation(i);
             ArithmeticExpression e = TASKS.trainExpression(i);
