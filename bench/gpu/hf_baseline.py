@@ -10,7 +10,6 @@ load, and measures Hugging Face transformers + PEFT on the same GPU in the same 
 Random weights made by transformers from the configurations: the shapes decide the speed.
 """
 import json
-import math
 import os
 import sys
 import time
@@ -75,7 +74,7 @@ def generate(model, ids, new_tokens, cache):
         return model.generate(ids, **kw)
 
 
-def timed(fn, sync=True):
+def timed(fn):
     torch.cuda.synchronize()
     t = time.perf_counter()
     out = fn()

@@ -33,13 +33,15 @@ if [ "$(cat "$B/NATIVES" 2>/dev/null || echo node)" = node ]; then
   JAVA_OPTS+=("-Djava.library.path=$B/jni:$LIBTORCH")
 fi
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
-CP="$B/lib/*"
+JARS=$(ls "$B"/lib/*.jar | tr '\n' ':')
 # Freshly built jars carried beside an older bundle come first.
-if [ -n "${TROUPE_EXTRA_JARS:-}" ]; then CP="$TROUPE_EXTRA_JARS/*:$CP"; fi
+if [ -n "${TROUPE_EXTRA_JARS:-}" ]; then
+  JARS="$(ls "$TROUPE_EXTRA_JARS"/*.jar | tr '\n' ':')$JARS"
+fi
 case "${1:-}" in
-  --main) MAIN=$2; shift 2; exec "$B/jre/bin/java" ${TROUPE_JAVA_OPTS:-} "${JAVA_OPTS[@]}" -cp "$CP" "$MAIN" "$@" ;;
+  --main) MAIN=$2; shift 2; exec "$B/jre/bin/java" ${TROUPE_JAVA_OPTS:-} "${JAVA_OPTS[@]}" -cp "$JARS" "$MAIN" "$@" ;;
   --junit) shift; exec "$B/jre/bin/java" ${TROUPE_JAVA_OPTS:-} "${JAVA_OPTS[@]}" \
-      -jar "$B/junit-platform-console-standalone.jar" execute --class-path "$(ls "$B"/lib/*.jar | tr '\n' ':')" \
+      -jar "$B/junit-platform-console-standalone.jar" execute --class-path "$JARS" \
       --disable-banner "$@" ;;
-  *) exec "$B/jre/bin/java" ${TROUPE_JAVA_OPTS:-} "${JAVA_OPTS[@]}" -cp "$CP" dev.troupe.cli.Main "$@" ;;
+  *) exec "$B/jre/bin/java" ${TROUPE_JAVA_OPTS:-} "${JAVA_OPTS[@]}" -cp "$JARS" dev.troupe.cli.Main "$@" ;;
 esac

@@ -52,7 +52,8 @@ sort -u "$OUT/cp.txt" | while read -r jar; do
       cp "$jar" "$o"
       d=org/bytedeco/openblas/linux-x86_64
       zip -q -d "$o" "$d/libjniopenblas_full.so" "$d/include/*" "$d/lib/*"
-      if command -v cc >/dev/null; then
+      # (Bytedeco's own libtorch links libopenblas for CPU BLAS: the "bytedeco" mode keeps it.)
+      if [ "$NATIVES" = node ] && command -v cc >/dev/null; then
         s=$(mktemp -d) && mkdir -p "$s/$d"
         echo 'void troupe_openblas_stand_in(void) {}' >"$s/stub.c"
         cc -shared -fPIC -Wl,-soname,libopenblas.so.0 -o "$s/$d/libopenblas.so.0" "$s/stub.c"
@@ -64,11 +65,7 @@ sort -u "$OUT/cp.txt" | while read -r jar; do
     *) cp "$jar" "$B/lib/" ;;
   esac
 done
-for m in proto runconfig testkit tensor model transport reward rollout learner coordinator cli bench; do
-  cp "$m/target/troupe-$m-0.1.0-SNAPSHOT.jar" "$B/lib/"
-done
-(cd model/target/test-classes && jar cf "$B/lib/troupe-model-tests.jar" .)
-(cd tensor/target/test-classes && jar cf "$B/lib/troupe-tensor-tests.jar" .)
+scripts/gpu/project-jars.sh "$B/lib"
 
 # Jars that carry natives for every platform: keep linux-x86_64 only.
 for t in "$B"/lib/tokenizers-*.jar; do
