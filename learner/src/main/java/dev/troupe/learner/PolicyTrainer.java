@@ -29,9 +29,10 @@ import org.bytedeco.pytorch.global.torch;
  * Updates a LoRA adapter on a frozen model: GRPO (the clipped surrogate of {@link PolicyLoss} on
  * group advantages, a KL term to the reference policy — the same model with the adapter off — and
  * truncated importance sampling against the rollout's log-probabilities) or SFT (cross-entropy on
- * completion tokens). One call is one batch: {@code epochs} passes, each split into {@code
- * miniBatches} optimiser steps, each accumulated over micro-batches whose losses are normalised by
- * the whole mini-batch, so the gradient is the same whatever the micro-batch size.
+ * the tokens of each sample's {@link TrainSample#lossMask()}: every assistant reply of a
+ * conversation). One call is one batch: {@code epochs} passes, each split into {@code miniBatches}
+ * optimiser steps, each accumulated over micro-batches whose losses are normalised by the whole
+ * mini-batch, so the gradient is the same whatever the micro-batch size.
  *
  * <p>Not thread-safe: one thread drives a trainer (the learner actor's libtorch dispatcher).
  */
@@ -81,7 +82,12 @@ public final class PolicyTrainer implements AutoCloseable {
         return train(samples, false);
     }
 
-    /** One SFT batch: cross-entropy on completion tokens. */
+    /**
+     * One SFT batch: {@code -log p(token | tokens before it)} on the tokens of each sample's {@link
+     * TrainSample#lossMask()}, aggregated as the config says; the SFT phase's {@code token-mean} is
+     * the mean over all loss tokens of the batch, as TRL's SFT loss with {@code
+     * assistant_only_loss}.
+     */
     public Map<String, Double> sft(List<TrainSample> samples) {
         return train(samples, true);
     }

@@ -11,6 +11,7 @@ import dev.troupe.proto.v1.TrainSequence;
 import dev.troupe.proto.v1.TrainStep;
 import dev.troupe.proto.v1.UpdateKind;
 import dev.troupe.proto.v1.WorkerReady;
+import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.serialization.SerializationExtension;
@@ -49,6 +50,19 @@ class LearnerSerializerTest {
                                             .setPromptLength(1)
                                             .addRolloutLogProbs(-1.25f)
                                             .setAdvantage(0.5f))
+                            .build(),
+                    KIT.<LearnerActor.Trained>createTestProbe().getRef()),
+            new LearnerActor.Train(
+                    TrainStep.newBuilder()
+                            .setStep(5)
+                            .setKind(UpdateKind.UPDATE_KIND_SFT)
+                            .addSequences(
+                                    TrainSequence.newBuilder()
+                                            .setSampleId(SampleId.newBuilder().setStep(5))
+                                            .addAllTokens(List.of(1, 2, 3, 4, 5))
+                                            .setPromptLength(1)
+                                            .addAllLossMask(
+                                                    List.of(false, true, false, false, true)))
                             .build(),
                     KIT.<LearnerActor.Trained>createTestProbe().getRef()),
             new LearnerActor.Trained(

@@ -319,6 +319,157 @@ class PolicyTrainerTest {
         }
     }
 
+    /**
+     * A two-reply conversation in ChatML ids (1 = im_start, 2 = im_end, 10 = newline): user,
+     * assistant (tokens 9-12), user, assistant (23-25), and the newline after the last im_end. The
+     * loss is on both replies with their im_end, and on nothing else.
+     */
+    static final int[] MULTI_TURN = {
+        1, 17, 18, 19, 2, 10, 1, 20, 10, 30, 31, 32, 2, 10, 1, 17, 21, 22, 2, 10, 1, 20, 10, 40, 41,
+        2, 10
+    };
+
+    /** Positions of the log-probs (position j predicts token j + 1) of the replies' tokens. */
+    static final int[] MULTI_TURN_LOSS_POSITIONS = {8, 9, 10, 11, 22, 23, 24};
+
+    static TrainSample multiTurn(int[] tokens) {
+        boolean[] mask = new boolean[tokens.length];
+        for (int j : MULTI_TURN_LOSS_POSITIONS) {
+            mask[j + 1] = true;
+        }
+        return new TrainSample(2, 0, 0, tokens, 9, mask, new float[0], 0f);
+    }
+
+    static TrainerConfig withoutClipping(TrainerConfig c) {
+        return new TrainerConfig(
+                c.schedule(),
+                c.weightDecay(),
+                c.beta1(),
+                c.beta2(),
+                c.adamEps(),
+                0.0,
+                c.microBatchSize(),
+                c.miniBatches(),
+                c.epochs(),
+                c.clipLow(),
+                c.clipHigh(),
+                c.dualClip(),
+                c.klBeta(),
+                c.kl(),
+                c.aggregation(),
+                c.importanceCap(),
+                c.logProbChunk(),
+                c.seed(),
+                c.recomputeActivations());
+    }
+
+    /** The LoRA gradients left by the last backward pass, by PEFT name. */
+    static Map<String, float[]> gradients(LoraAdapter a) {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            for (var e : a.peftTensors().entrySet()) {
+                out.put(e.getKey(), Tensors.toFloats(e.getValue().grad()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void shouldPutTheSftLossOnEveryAssistantReplyAndNothingElse() {
+        TrainSample sample = multiTurn(MULTI_TURN);
+        try (DecoderModel m = model();
+                LoraAdapter a = adapter(m, "false")) {
+            // The reference, by hand: the mean over the replies' positions of -log p, and its
+            // gradient with respect to the adapter at its starting point.
+            double expectedLoss = 0;
+            Map<String, float[]> expectedGradients;
+            try (org.bytedeco.javacpp.PointerScope scope =
+                    new org.bytedeco.javacpp.PointerScope()) {
+                long[] ids = new long[MULTI_TURN.length];
+                for (int j = 0; j < ids.length; j++) {
+                    ids[j] = MULTI_TURN[j];
+                }
+                float[] weights = new float[MULTI_TURN.length - 1];
+                for (int j : MULTI_TURN_LOSS_POSITIONS) {
+                    weights[j] = 1f / MULTI_TURN_LOSS_POSITIONS.length;
+                }
+                Tensor logp =
+                        dev.troupe.model.TokenLogProbs.compute(
+                                        m,
+                                        Tensors.fromLongs(ids, 1, ids.length),
+                                        null,
+                                        null,
+                                        a,
+                                        true,
+                                        8,
+                                        false)
+                                .logProbs();
+                float[] values = Tensors.toFloats(logp.detach());
+                for (int j : MULTI_TURN_LOSS_POSITIONS) {
+                    expectedLoss -= values[j] / MULTI_TURN_LOSS_POSITIONS.length;
+                }
+                logp.mul(Tensors.fromFloats(weights, 1, weights.length)).sum().neg().backward();
+                expectedGradients = gradients(a);
+                for (Tensor p : a.parameters()) {
+                    p.grad().zero_();
+                }
+            }
+            Map<String, Double> metrics;
+            try (PolicyTrainer t =
+                    new PolicyTrainer(
+                            m,
+                            a,
+                            withoutClipping(config(1, 1, 1, 0.0, LossAggregation.TOKEN_MEAN)))) {
+                metrics = t.sft(List.of(sample));
+            }
+            assertEquals(expectedLoss, metrics.get("loss"), 1e-5);
+            assertEquals(MULTI_TURN_LOSS_POSITIONS.length, metrics.get("train_tokens"), 0.0);
+            // AdamW zeroes gradients before a step, not after: they are the update's gradients.
+            Map<String, float[]> actual = gradients(a);
+            double norm = 0;
+            for (String k : expectedGradients.keySet()) {
+                float[] want = expectedGradients.get(k);
+                float scale = 0;
+                for (float g : want) {
+                    scale = Math.max(scale, Math.abs(g));
+                    norm += (double) g * g;
+                }
+                assertArrayEquals(want, actual.get(k), 1e-4f * scale + 1e-9f, k);
+            }
+            assertTrue(norm > 0, "the replies must give the adapter a gradient");
+        }
+    }
+
+    @Test
+    void shouldIgnoreTheTargetsOfTokensOutsideTheLoss() {
+        // The last token (the newline after the last im_end) is only ever a target, never an
+        // input to a scored position: changing it must change nothing, since it is not in the
+        // loss. Counting it would move the update.
+        int[] changed = MULTI_TURN.clone();
+        changed[changed.length - 1] = 77;
+        Map<String, float[]> original;
+        Map<String, float[]> other;
+        try (DecoderModel m = model()) {
+            try (LoraAdapter a = adapter(m, "false");
+                    PolicyTrainer t =
+                            new PolicyTrainer(
+                                    m, a, config(1, 1, 1, 0.0, LossAggregation.TOKEN_MEAN))) {
+                t.sft(List.of(multiTurn(MULTI_TURN)));
+                original = snapshot(a);
+            }
+            try (LoraAdapter a = adapter(m, "false");
+                    PolicyTrainer t =
+                            new PolicyTrainer(
+                                    m, a, config(1, 1, 1, 0.0, LossAggregation.TOKEN_MEAN))) {
+                t.sft(List.of(multiTurn(changed)));
+                other = snapshot(a);
+            }
+        }
+        for (String k : original.keySet()) {
+            assertArrayEquals(original.get(k), other.get(k), 0f, k);
+        }
+    }
+
     static double[] sequenceLogProbs(DecoderModel m, LoraAdapter a, List<TrainSample> samples) {
         double[] out = new double[samples.size()];
         try (var batch = dev.troupe.learner.internal.PaddedBatch.of(samples, ComputeDevice.CPU);

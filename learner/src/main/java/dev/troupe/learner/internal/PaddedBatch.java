@@ -15,10 +15,11 @@ import org.bytedeco.pytorch.Tensor;
  *
  * @param ids (N, T) int64 token ids, padding 0
  * @param attention (N, T) int64, 1 for real tokens
- * @param completionMask (N, T-1) fp32, 1 where the predicted token is a completion token
+ * @param completionMask (N, T-1) fp32, 1 where the predicted token is in its sample's {@link
+ *     TrainSample#lossMask()} (a completion token; in SFT, a token of an assistant reply)
  * @param advantages (N, T-1) fp32, the sample's advantage at its completion positions
  * @param rolloutLogProbs (N, T-1) fp32 behaviour log-probs at completion positions, or null
- * @param completionTokens number of completion tokens in the batch
+ * @param completionTokens number of loss tokens in the batch
  */
 public record PaddedBatch(
         Tensor ids,
@@ -47,12 +48,17 @@ public record PaddedBatch(
         for (int i = 0; i < n; i++) {
             TrainSample s = samples.get(i);
             int[] tok = s.tokens();
+            boolean[] loss = s.lossMask();
             float[] rl = s.rolloutLogProbs();
             for (int j = 0; j < tok.length; j++) {
                 ids[i * t + j] = tok[j];
                 att[i * t + j] = 1;
             }
+            // Position j predicts token j + 1: it counts when that token is in the loss.
             for (int j = s.promptLength() - 1; j < tok.length - 1; j++) {
+                if (!loss[j + 1]) {
+                    continue;
+                }
                 int k = i * (t - 1) + j;
                 mask[k] = 1;
                 adv[k] = s.advantage();
@@ -60,7 +66,7 @@ public record PaddedBatch(
                     lp[k] = rl[j - (s.promptLength() - 1)];
                 }
             }
-            tokens += s.completionLength();
+            tokens += s.lossTokens();
         }
         try (Device d = device.torchDevice()) {
             return new PaddedBatch(
