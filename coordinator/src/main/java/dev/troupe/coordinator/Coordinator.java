@@ -611,6 +611,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             for (int tok : e.tokens()) {
                 q.addTokens(tok);
             }
+            // The mask keeps the turns between a conversation's replies out of the loss.
+            for (boolean inLoss : e.lossMask()) {
+                q.addLossMask(inLoss);
+            }
             t.addSequences(q);
         }
         after(

@@ -20,10 +20,11 @@ import java.util.Map;
  *
  * <p>Each message needs a {@code role} of {@code system}, {@code user} or {@code assistant} and a
  * non-empty string {@code content}; other message fields are ignored. A system message may only
- * come first, and a conversation needs at least one assistant message (the loss is on assistant
- * tokens only, so without one there is nothing to learn). A line that breaks a rule is skipped and
- * recorded with its line number and the offending message's index, e.g. {@code messages[1]: role
- * "bot" is not one of system, user, assistant}.
+ * come first, and a conversation needs at least one assistant message (the loss is on the tokens of
+ * every assistant message and on nothing else, so without one there is nothing to learn; see {@code
+ * PromptEncoder#sft}). A line that breaks a rule is skipped and recorded with its line number and
+ * the offending message's index, e.g. {@code messages[1]: role "bot" is not one of system, user,
+ * assistant}.
  */
 public final class ChatJsonl {
     private ChatJsonl() {}
