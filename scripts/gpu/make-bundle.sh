@@ -89,6 +89,15 @@ GPU_JAR=$M2/org/bytedeco/pytorch/$PT_VERSION/pytorch-$PT_VERSION-linux-x86_64-gp
 if [ "$NATIVES" = node ]; then
   # JNI libraries of the GPU build only (their libtorch/CUDA libraries are the node's).
   unzip -q -j -o "$GPU_JAR" 'org/bytedeco/pytorch/linux-x86_64-gpu/libjnitorch*.so' -d "$B/jni"
+  # The CUDA runtime API (CUDA graphs).
+  CUDA_VERSION=$(sed -n 's:.*<dep.cuda.version>\(.*\)</dep.cuda.version>.*:\1:p' pom.xml)
+  CUDA_JAR=$M2/org/bytedeco/cuda/$CUDA_VERSION/cuda-$CUDA_VERSION-linux-x86_64.jar
+  [ -f "$CUDA_JAR" ] || $MVN dependency:get -Dartifact=org.bytedeco:cuda:$CUDA_VERSION:jar:linux-x86_64
+  # libtorch's CUDA API (torch_cuda: streams, allocator pools) loads the JNI libraries of the CUDA
+  # presets it inherits, each linked against the node's CUDA library of that name.
+  for l in cudart cublas cudnn cusparse cusolver cupti; do
+    unzip -q -j -o "$CUDA_JAR" "org/bytedeco/cuda/linux-x86_64/libjni$l.so" -d "$B/jni"
+  done
 else
   cp "$GPU_JAR" "$B/lib/"
 fi
@@ -102,6 +111,12 @@ MODULES=$("$JDK/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-rel
 MODULES="$MODULES,jdk.unsupported,jdk.zipfs,jdk.crypto.ec"
 "$JDK/bin/jlink" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages \
   --compress=zip-0 --output "$B/jre"
+
+# java.desktop is there for java.beans (jinjava); its graphics, font and sound libraries are only
+# loaded by AWT, which nothing here uses on a headless node.
+for l in awt_xawt splashscreen jsound fontmanager freetype lcms mlib_image javajpeg jawt; do
+  rm -f "$B/jre/lib/lib$l.so"
+done
 
 XZ_OPT="-9 -T0" tar -C "$OUT" -cJf "$OUT/bundle.tar.xz" bundle
 echo "modules: $MODULES"
