@@ -8,6 +8,7 @@ import dev.troupe.model.layers.KvCache;
 import dev.troupe.model.layers.LayerWeights;
 import dev.troupe.model.layers.Linear;
 import dev.troupe.model.layers.Mlp;
+import dev.troupe.model.layers.Ops;
 import dev.troupe.model.layers.Projection;
 import dev.troupe.model.layers.RmsNorm;
 import dev.troupe.model.layers.RotaryEmbedding;
@@ -276,6 +277,10 @@ public final class DecoderModel implements AutoCloseable {
     }
 
     private Tensor logitsOf(Tensor h, LoraLookup lora, boolean training) {
+        Tensor merged = lora.mergedLmHead();
+        if (merged != null) {
+            return Ops.linear(h, merged, lmHead.bias());
+        }
         return Adapted.linear(h, lmHead, lora.lmHead(), training);
     }
 
@@ -294,8 +299,13 @@ public final class DecoderModel implements AutoCloseable {
                     "KV cache holds " + cache.batchSize() + " sequences, input has " + b);
         }
         LayerContext ctx =
-                layerContext(
-                        inputIds, attentionMask, positionIds, cache == null ? 0 : cache.length());
+                cache != null && cache.indexed()
+                        ? decodeContext(inputIds, attentionMask, positionIds, cache)
+                        : layerContext(
+                                inputIds,
+                                attentionMask,
+                                positionIds,
+                                cache == null ? 0 : cache.length());
         // Each layer computes in its own scope and keeps only its output: without it every
         // intermediate of every layer stays allocated until the whole forward pass returns (what
         // autograd needs it keeps itself), which for a 512 x 128-token prefill is tens of GB.
@@ -318,7 +328,7 @@ public final class DecoderModel implements AutoCloseable {
                 Owned.release(h);
                 h = next;
             }
-            if (cache != null) {
+            if (cache != null && !cache.indexed()) {
                 cache.advance((int) t);
             }
             return RmsNorm.apply(h, finalNorm, spec.rmsNormEps());
@@ -364,6 +374,52 @@ public final class DecoderModel implements AutoCloseable {
                             spec.slidingWindow(l), win -> AttentionMask.build(keyValid, t, win));
         }
         return new LayerContext(masks, rope.cosSin(positions, dtype));
+    }
+
+    /**
+     * Masks and RoPE tables of one decode step over an indexed cache ({@link
+     * KvCache#useIndexedWrites}): every argument is a device tensor whose shape does not change
+     * from step to step, so the step can be recorded as a CUDA graph.
+     *
+     * @param keyValid (B, capacity) 1 where the cache holds a real token, the new one included
+     * @param positionIds (B, 1) the new token's position
+     */
+    private LayerContext decodeContext(
+            Tensor inputIds, Tensor keyValid, Tensor positionIds, KvCache cache) {
+        if (inputIds.size(1) != 1 || keyValid == null || positionIds == null) {
+            throw new IllegalArgumentException(
+                    "a step over an indexed KV cache takes one token with its key mask and"
+                            + " position");
+        }
+        if (keyValid.size(1) != cache.capacity()) {
+            throw new IllegalArgumentException(
+                    "the key mask of an indexed KV cache covers its capacity "
+                            + cache.capacity()
+                            + ", got "
+                            + keyValid.size(1));
+        }
+        Map<Integer, Tensor> byWindow = new HashMap<>();
+        Tensor[] masks = new Tensor[layers.length];
+        for (int l = 0; l < layers.length; l++) {
+            masks[l] =
+                    byWindow.computeIfAbsent(
+                            spec.slidingWindow(l),
+                            win -> AttentionMask.decodeStep(keyValid, cache.writeIndex(), win));
+        }
+        return new LayerContext(masks, rope.cosSin(positionIds, dtype));
+    }
+
+    /**
+     * Whether a decode step can be recorded as a CUDA graph: not with routed experts, whose routing
+     * reads token counts on the host.
+     */
+    public boolean graphable() {
+        for (LayerWeights w : layers) {
+            if (w.moe() != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One decoder block: attention and MLP (or MoE), each with its pre-norm and residual. */

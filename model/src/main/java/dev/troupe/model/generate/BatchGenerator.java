@@ -5,6 +5,7 @@ import dev.troupe.model.layers.KvCache;
 import dev.troupe.model.layers.Ops;
 import dev.troupe.model.lora.LoraLookup;
 import dev.troupe.tensor.ComputeDevice;
+import dev.troupe.tensor.CudaGraph;
 import dev.troupe.tensor.DType;
 import dev.troupe.tensor.NoGrad;
 import dev.troupe.tensor.Owned;
@@ -24,13 +25,50 @@ import org.bytedeco.pytorch.Tensor;
  * keeps receiving the pad token (which every later position still attends to, as in transformers)
  * until all are finished or {@code maxNewTokens} is reached.
  *
- * <p>Per step the only host round trip is the (B) new token ids, needed for stop checks.
+ * <p>Per step the only host round trip is the (B) new token ids, needed for stop checks. On a GPU
+ * the decode step of a dense model is recorded once as a CUDA graph and replayed.
  */
 public final class BatchGenerator {
     private final DecoderModel model;
+    private final StepMode mode;
+    private boolean usedCudaGraph;
+    private String cudaGraphFailure;
 
+    /** How decode steps run. */
+    public enum StepMode {
+        /** One forward pass per step over a cache that grows by a position each step. */
+        GROWING,
+        /**
+         * Fixed input buffers and an indexed cache attended over its whole capacity: nothing the
+         * step reads changes shape or place, what a CUDA graph needs. Eager (for tests and for
+         * models a graph cannot record).
+         */
+        INDEXED,
+        /**
+         * INDEXED steps recorded as a CUDA graph once and replayed: on a GPU, for dense models;
+         * elsewhere GROWING.
+         */
+        CUDA_GRAPH
+    }
+
+    /** A generator that records decode steps as CUDA graphs where it can. */
     public BatchGenerator(DecoderModel model) {
+        this(model, StepMode.CUDA_GRAPH);
+    }
+
+    public BatchGenerator(DecoderModel model, StepMode mode) {
         this.model = model;
+        this.mode = mode;
+    }
+
+    /** Whether the last {@link #generate} replayed a CUDA graph for its decode steps. */
+    public boolean usedCudaGraph() {
+        return usedCudaGraph;
+    }
+
+    /** Why the last {@link #generate} could not record a CUDA graph, or null. */
+    public String cudaGraphFailure() {
+        return cudaGraphFailure;
     }
 
     /**
@@ -70,6 +108,8 @@ public final class BatchGenerator {
             logProbs.add(new ArrayList<>());
         }
         boolean[] finished = new boolean[b];
+        usedCudaGraph = false;
+        cudaGraphFailure = null;
         try (NoGrad noGrad = new NoGrad();
                 SeededRandom random =
                         config.isGreedy() ? null : new SeededRandom(device, config.seed());
@@ -90,11 +130,14 @@ public final class BatchGenerator {
                             .cumsum(-1)
                             .sub(Ops.s(1L))
                             .masked_fill(attention.eq(Ops.s(0L)), Ops.s(0L));
-            // Per-step state, owned here and replaced each step so memory stays flat.
-            Tensor lastPosition = Owned.keep(positions.narrow(1, maxPrompt - 1, 1)); // (B, 1)
-            Tensor next = Owned.keep(lastLogits(inputIds, attention, positions, cache, lora));
-            attention = Owned.keep(attention);
-            try {
+            Tensor lastPosition = positions.narrow(1, maxPrompt - 1, 1); // (B, 1)
+            Tensor first = lastLogits(inputIds, attention, positions, cache, lora);
+            boolean graph = mode == StepMode.CUDA_GRAPH && device.isCuda() && model.graphable();
+            try (Steps steps =
+                    graph || mode == StepMode.INDEXED
+                            ? new IndexedSteps(cache, attention, lastPosition, lora, first, graph)
+                            : new EagerSteps(cache, attention, lastPosition, lora, first)) {
+                Tensor next = first;
                 for (int step = 0; step < config.maxNewTokens(); step++) {
                     long[] chosen;
                     float[] lps;
@@ -119,25 +162,12 @@ public final class BatchGenerator {
                     if (allDone || step == config.maxNewTokens() - 1) {
                         break;
                     }
-                    Tensor newAttention;
-                    Tensor newLast;
-                    Tensor newNext;
-                    try (PointerScope stepScope = new PointerScope()) {
-                        Tensor stepIds =
-                                Tensors.fromLongs(chosen, b, 1).to(dev, DType.I64.scalarType());
-                        Tensor ones = Tensors.ones(device, DType.I64, b, 1);
-                        newAttention = Owned.keep(Ops.cat(1, attention, ones));
-                        newLast = Owned.keep(lastPosition.add(Ops.s(1L)));
-                        newNext =
-                                Owned.keep(lastLogits(stepIds, newAttention, newLast, cache, lora));
-                    }
-                    Owned.release(attention, lastPosition, next);
-                    attention = newAttention;
-                    lastPosition = newLast;
-                    next = newNext;
+                    next = steps.next(chosen);
                 }
-            } finally {
-                Owned.release(attention, lastPosition, next);
+                if (steps instanceof IndexedSteps g) {
+                    usedCudaGraph = g.graph != null;
+                    cudaGraphFailure = g.failure;
+                }
             }
         }
         List<GeneratedSequence> out = new ArrayList<>(b);
@@ -150,6 +180,166 @@ public final class BatchGenerator {
             out.add(new GeneratedSequence(t, lp, finished[i]));
         }
         return out;
+    }
+
+    /**
+     * The decode steps after the prompt: each takes the tokens just chosen and gives the fp32
+     * logits (B, V) of the next position, owned by the steps object until its next call.
+     */
+    private interface Steps extends AutoCloseable {
+        Tensor next(long[] chosen);
+
+        @Override
+        void close();
+    }
+
+    /** One eager forward pass per step; the cache grows by one position each time. */
+    private final class EagerSteps implements Steps {
+        private final KvCache cache;
+        private final LoraLookup lora;
+        private Tensor attention;
+        private Tensor lastPosition;
+        private Tensor logits;
+
+        EagerSteps(
+                KvCache cache,
+                Tensor attention,
+                Tensor lastPosition,
+                LoraLookup lora,
+                Tensor promptLogits) {
+            this.cache = cache;
+            this.lora = lora;
+            this.attention = Owned.keep(attention);
+            this.lastPosition = Owned.keep(lastPosition);
+            this.logits = Owned.keep(promptLogits);
+        }
+
+        @Override
+        public Tensor next(long[] chosen) {
+            Tensor newAttention;
+            Tensor newLast;
+            Tensor newLogits;
+            ComputeDevice device = model.device();
+            try (PointerScope stepScope = new PointerScope();
+                    Device dev = device.torchDevice()) {
+                Tensor stepIds =
+                        Tensors.fromLongs(chosen, chosen.length, 1).to(dev, DType.I64.scalarType());
+                Tensor ones = Tensors.ones(device, DType.I64, chosen.length, 1);
+                newAttention = Owned.keep(Ops.cat(1, attention, ones));
+                newLast = Owned.keep(lastPosition.add(Ops.s(1L)));
+                newLogits = Owned.keep(lastLogits(stepIds, newAttention, newLast, cache, lora));
+            }
+            Owned.release(attention, lastPosition, logits);
+            attention = newAttention;
+            lastPosition = newLast;
+            logits = newLogits;
+            return logits;
+        }
+
+        @Override
+        public void close() {
+            Owned.release(attention, lastPosition, logits);
+        }
+    }
+
+    /**
+     * Decode steps over an indexed cache with fixed input buffers; when asked to record, the first
+     * step is recorded as a CUDA graph and replayed after. Per step the host only copies the chosen
+     * tokens in and moves the position, the key mask and the write index on. If recording fails the
+     * same steps run eagerly (the reason is kept).
+     */
+    private final class IndexedSteps implements Steps {
+        private final KvCache cache;
+        private final LoraLookup lora;
+
+        /** (B, 1) int64: the token of this step. */
+        private final Tensor stepIds;
+
+        /** (B, 1) int64: its position. */
+        private final Tensor position;
+
+        /** (B, capacity) int64: which cache positions hold real tokens. */
+        private final Tensor keyValid;
+
+        private final Tensor promptLogits;
+        private Tensor logits;
+        private CudaGraph graph;
+        private String failure;
+        private boolean captureTried;
+
+        IndexedSteps(
+                KvCache cache,
+                Tensor attention,
+                Tensor lastPosition,
+                LoraLookup lora,
+                Tensor promptLogits,
+                boolean record) {
+            this.captureTried = !record;
+            this.cache = cache;
+            this.lora = lora;
+            this.promptLogits = Owned.keep(promptLogits);
+            ComputeDevice device = model.device();
+            long b = attention.size(0);
+            try (PointerScope scope = new PointerScope()) {
+                stepIds = Owned.keep(Tensors.zeros(device, DType.I64, b, 1));
+                position = Owned.keep(lastPosition.clone());
+                keyValid = Owned.keep(Tensors.zeros(device, DType.I64, b, cache.capacity()));
+                keyValid.narrow(1, 0, attention.size(1)).copy_(attention);
+            }
+            cache.useIndexedWrites(device);
+        }
+
+        @Override
+        public Tensor next(long[] chosen) {
+            try (PointerScope stepScope = new PointerScope();
+                    Device dev = model.device().torchDevice()) {
+                stepIds.copy_(
+                        Tensors.fromLongs(chosen, chosen.length, 1)
+                                .to(dev, DType.I64.scalarType()));
+                position.add_(Ops.s(1L));
+                keyValid.index_fill_(1, cache.writeIndex(), Ops.s(1L));
+            }
+            if (!captureTried) {
+                captureTried = true;
+                try {
+                    graph = CudaGraph.capture(model.device(), this::forward);
+                } catch (IllegalStateException | LinkageError e) {
+                    // LinkageError: libtorch's CUDA API or the CUDA runtime's JNI library is
+                    // missing (a bundle without them): the steps still run, eagerly.
+                    failure = e.toString();
+                }
+            }
+            if (graph != null) {
+                graph.replay();
+            } else {
+                forward();
+            }
+            cache.advance(1);
+            return logits;
+        }
+
+        /** The recorded step: reads the fixed buffers, leaves the logits in {@link #logits}. */
+        private void forward() {
+            Tensor out;
+            try (PointerScope scope = new PointerScope()) {
+                out = Owned.keep(lastLogits(stepIds, keyValid, position, cache, lora));
+            }
+            if (logits != null) {
+                Owned.release(logits);
+            }
+            logits = out;
+        }
+
+        @Override
+        public void close() {
+            if (graph != null) {
+                graph.close();
+            }
+            Owned.release(stepIds, position, keyValid, promptLogits);
+            if (logits != null) {
+                Owned.release(logits);
+            }
+        }
     }
 
     /** fp32 logits of the last position: (B, V). */

@@ -1,5 +1,6 @@
 package dev.troupe.model.layers;
 
+import dev.troupe.model.lora.LoraLookup;
 import dev.troupe.model.lora.LoraWeights;
 import dev.troupe.tensor.DType;
 import org.bytedeco.pytorch.Tensor;
@@ -26,6 +27,24 @@ public final class Adapted {
             return y;
         }
         return addInDtypeOf(y, lowRank(x, lora.a(), lora.b(), lora, training));
+    }
+
+    /**
+     * A layer's projection under {@code lora}: the merged weight if the lookup folded the update in
+     * ({@link LoraLookup#merged}), else the base weight plus the update on the side.
+     */
+    public static Tensor linear(
+            Tensor x,
+            Linear base,
+            LoraLookup lora,
+            int layer,
+            Projection projection,
+            boolean training) {
+        Tensor merged = lora.merged(layer, projection);
+        if (merged != null) {
+            return Ops.linear(x, merged, base.bias());
+        }
+        return linear(x, base, lora.get(layer, projection), training);
     }
 
     /** {@code y + delta} computed in the promoted dtype, then cast back to y's (PEFT's order). */

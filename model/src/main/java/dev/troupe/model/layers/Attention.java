@@ -32,12 +32,9 @@ public final class Attention {
         long b = x.size(0);
         long t = x.size(1);
         int d = spec.headDim();
-        Tensor q =
-                Adapted.linear(x, w.q(), lora.get(layer, Projection.Q), training).view(b, t, -1, d);
-        Tensor k =
-                Adapted.linear(x, w.k(), lora.get(layer, Projection.K), training).view(b, t, -1, d);
-        Tensor v =
-                Adapted.linear(x, w.v(), lora.get(layer, Projection.V), training).view(b, t, -1, d);
+        Tensor q = Adapted.linear(x, w.q(), lora, layer, Projection.Q, training).view(b, t, -1, d);
+        Tensor k = Adapted.linear(x, w.k(), lora, layer, Projection.K, training).view(b, t, -1, d);
+        Tensor v = Adapted.linear(x, w.v(), lora, layer, Projection.V, training).view(b, t, -1, d);
         if (w.qNorm() != null) {
             q = RmsNorm.apply(q, w.qNorm(), spec.rmsNormEps());
             k = RmsNorm.apply(k, w.kNorm(), spec.rmsNormEps());
@@ -50,10 +47,27 @@ public final class Attention {
             k = kv[0];
             v = kv[1];
         }
-        Tensor o =
-                Ops.attention(
-                        q, k, v, mask, 1.0 / Math.sqrt(d), spec.numHeads() != spec.numKvHeads());
-        o = o.transpose(1, 2).reshape(b, t, -1);
-        return Adapted.linear(o, w.o(), lora.get(layer, Projection.O), training);
+        Tensor o;
+        if (t == 1 && spec.numHeads() != spec.numKvHeads()) {
+            // One query position with grouped heads: the query heads of a group stand in for
+            // query positions of its key/value head, (B, kv, heads/kv, D), so the fused kernel
+            // reads each cached key and value once instead of once per query head (GQA's
+            // expansion). Same result; the mask (B, 1, 1, S) broadcasts over the group.
+            long kvHeads = spec.numKvHeads();
+            Tensor grouped = q.reshape(b, kvHeads, spec.numHeads() / kvHeads, d);
+            o = Ops.attention(grouped, k, v, mask, 1.0 / Math.sqrt(d), false);
+            o = o.reshape(b, 1, -1);
+        } else {
+            o =
+                    Ops.attention(
+                            q,
+                            k,
+                            v,
+                            mask,
+                            1.0 / Math.sqrt(d),
+                            spec.numHeads() != spec.numKvHeads());
+            o = o.transpose(1, 2).reshape(b, t, -1);
+        }
+        return Adapted.linear(o, w.o(), lora, layer, Projection.O, training);
     }
 }

@@ -47,4 +47,32 @@ public final class AttentionMask {
         Tensor self = kv.eq(q).unsqueeze(0); // (1, T, S)
         return full.logical_or(self).unsqueeze(1);
     }
+
+    /**
+     * The mask of one decode step over a whole indexed cache ({@link KvCache#useIndexedWrites}):
+     * the query sits at cache index {@code queryIndex}; positions after it are not valid yet.
+     *
+     * @param keyValid (B, S) 1/true where the cache position holds a real token, the query's own
+     *     position included
+     * @param queryIndex (1) int64 on the device
+     * @param window attention window in tokens, 0 for none
+     * @return (B, 1, 1, S) bool
+     */
+    public static Tensor decodeStep(Tensor keyValid, Tensor queryIndex, int window) {
+        Tensor valid = Ops.to(keyValid, DType.BOOL);
+        if (window > 0) {
+            Tensor kv;
+            try (TensorOptions o = new TensorOptions(DType.I64.scalarType());
+                    Scalar end = new Scalar(keyValid.size(1))) {
+                kv =
+                        torch.arange(
+                                end,
+                                o.device(
+                                        new org.bytedeco.pytorch.DeviceOptional(
+                                                keyValid.device())));
+            }
+            valid = valid.logical_and(kv.gt(queryIndex.sub(Ops.s((long) window))));
+        }
+        return valid.unsqueeze(1).unsqueeze(1);
+    }
 }

@@ -24,9 +24,9 @@ public final class Mlp {
             boolean training) {
         Projection up = gate == Projection.GATE ? Projection.UP : Projection.SHARED_UP;
         Projection down = gate == Projection.GATE ? Projection.DOWN : Projection.SHARED_DOWN;
-        Tensor g = Adapted.linear(x, w.gate(), lora.get(layer, gate), training);
-        Tensor u = Adapted.linear(x, w.up(), lora.get(layer, up), training);
-        return Adapted.linear(activate(g, act).mul(u), w.down(), lora.get(layer, down), training);
+        Tensor g = Adapted.linear(x, w.gate(), lora, layer, gate, training);
+        Tensor u = Adapted.linear(x, w.up(), lora, layer, up, training);
+        return Adapted.linear(activate(g, act).mul(u), w.down(), lora, layer, down, training);
     }
 
     public static Tensor activate(Tensor x, HiddenAct act) {

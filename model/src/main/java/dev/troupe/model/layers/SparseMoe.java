@@ -45,7 +45,9 @@ public final class SparseMoe {
                     Adapted.linear(
                             flat,
                             w.sharedGate(),
-                            lora.get(layer, Projection.SHARED_EXPERT_GATE),
+                            lora,
+                            layer,
+                            Projection.SHARED_EXPERT_GATE,
                             training);
             out = out.add(torch.sigmoid(gate).mul(shared));
         }
