@@ -151,7 +151,11 @@ public final class RolloutActor extends AbstractBehavior<RolloutActor.Command> {
             ComputeDevice device = model.computeDevice();
             DecoderModel loaded =
                     ModelLoader.load(Path.of(c.getModelPath()), device, model.computeDType(device));
-            engine = new RolloutEngine(loaded, settings.maxBatchSequences());
+            engine =
+                    new RolloutEngine(
+                            loaded,
+                            settings.maxBatchSequences(),
+                            settings.mergeAdapter(device.isCuda()));
             runId = c.getRunId();
             getContext().getLog().info("{} serves run {} ({})", name(), runId, c.getModelPath());
             m.replyTo().tell(new Ready(reply.setAdapterVersion(-1).build()));

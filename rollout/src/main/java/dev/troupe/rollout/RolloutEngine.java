@@ -6,6 +6,7 @@ import dev.troupe.model.generate.GeneratedSequence;
 import dev.troupe.model.generate.GenerationConfig;
 import dev.troupe.model.lora.LoraAdapter;
 import dev.troupe.model.lora.LoraLookup;
+import dev.troupe.model.lora.MergedLora;
 import dev.troupe.proto.v1.Completion;
 import dev.troupe.proto.v1.GenerateReply;
 import dev.troupe.proto.v1.GenerateRequest;
@@ -42,16 +43,32 @@ public final class RolloutEngine implements AutoCloseable {
     private final DecoderModel model;
     private final BatchGenerator generator;
     private final int maxBatchSequences;
+    private final boolean mergeAdapter;
     private LoraAdapter adapter;
     private long adapterVersion = -1;
 
+    /** The adapter in use folded into the weights, when merging; for {@link #mergedVersion}. */
+    private MergedLora merged;
+
+    private long mergedVersion = -1;
+
+    /** An engine that applies the adapter unmerged, as the learner does. */
     public RolloutEngine(DecoderModel model, int maxBatchSequences) {
+        this(model, maxBatchSequences, false);
+    }
+
+    /**
+     * @param mergeAdapter whether to generate with the adapter folded into a copy of the adapted
+     *     weights ({@link MergedLora}), made again after every adapter update
+     */
+    public RolloutEngine(DecoderModel model, int maxBatchSequences, boolean mergeAdapter) {
         if (maxBatchSequences < 1) {
             throw new IllegalArgumentException("max batch sequences must be >= 1");
         }
         this.model = model;
         this.generator = new BatchGenerator(model);
         this.maxBatchSequences = maxBatchSequences;
+        this.mergeAdapter = mergeAdapter;
     }
 
     public DecoderModel model() {
@@ -149,6 +166,14 @@ public final class RolloutEngine implements AutoCloseable {
         SamplingParams s = request.getSampling();
         Set<Integer> stop = new HashSet<>(s.getStopTokenIdsList());
         LoraLookup lora = adapter == null ? LoraLookup.NONE : adapter;
+        if (adapter != null && mergeAdapter) {
+            if (merged == null || mergedVersion != adapterVersion) {
+                closeMerged();
+                merged = MergedLora.of(model, adapter);
+                mergedVersion = adapterVersion;
+            }
+            lora = merged;
+        }
         GenerateReply.Builder reply =
                 GenerateReply.newBuilder()
                         .setRequestId(request.getRequestId())
@@ -192,10 +217,18 @@ public final class RolloutEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        closeMerged();
         if (adapter != null) {
             adapter.close();
             adapter = null;
         }
         model.close();
+    }
+
+    private void closeMerged() {
+        if (merged != null) {
+            merged.close();
+            merged = null;
+        }
     }
 }

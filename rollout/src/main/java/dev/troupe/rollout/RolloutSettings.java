@@ -15,6 +15,7 @@ import java.util.Collection;
  * @param topP nucleus mass
  * @param maxNewTokens most tokens per completion
  * @param maxBatchSequences most sequences decoded together by one entity
+ * @param adapter how generation applies the adapter
  */
 public record RolloutSettings(
         int workers,
@@ -23,9 +24,25 @@ public record RolloutSettings(
         int topK,
         double topP,
         int maxNewTokens,
-        int maxBatchSequences) {
+        int maxBatchSequences,
+        AdapterForm adapter) {
 
     public static final String SECTION = "troupe.rollout";
+
+    /** How generation applies the LoRA adapter ({@code troupe.rollout.adapter}). */
+    public enum AdapterForm {
+        /** Merged on a GPU, unmerged elsewhere. */
+        AUTO,
+        /** Folded into a copy of the adapted weights after every update ({@code MergedLora}). */
+        MERGED,
+        /** Base product plus the low-rank path, as the learner computes it. */
+        UNMERGED
+    }
+
+    /** Whether generation on {@code gpu} (or not) uses merged weights. */
+    public boolean mergeAdapter(boolean gpu) {
+        return adapter == AdapterForm.MERGED || (adapter == AdapterForm.AUTO && gpu);
+    }
 
     /** Reads and checks {@code troupe.rollout}. */
     public static RolloutSettings from(Config root) {
@@ -38,7 +55,8 @@ public record RolloutSettings(
                 ConfigValues.intIn(root, s + "top-k", 0, 1 << 24),
                 ConfigValues.doubleIn(root, s + "top-p", 1e-9, 1),
                 ConfigValues.intIn(root, s + "max-new-tokens", 1, 1 << 20),
-                ConfigValues.intIn(root, s + "max-batch-sequences", 1, 1 << 20));
+                ConfigValues.intIn(root, s + "max-batch-sequences", 1, 1 << 20),
+                ConfigValues.choice(root, s + "adapter", AdapterForm.class));
     }
 
     /** The sampling parameters of rollout requests, with the tokenizer's stop and pad ids. */

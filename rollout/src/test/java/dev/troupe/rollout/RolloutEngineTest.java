@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.troupe.model.ModelLoader;
+import dev.troupe.model.lora.LoraAdapter;
 import dev.troupe.proto.v1.Completion;
 import dev.troupe.proto.v1.GenerateReply;
 import dev.troupe.proto.v1.GenerateRequest;
@@ -14,7 +15,12 @@ import dev.troupe.proto.v1.SamplingParams;
 import dev.troupe.tensor.ComputeDevice;
 import dev.troupe.tensor.DType;
 import dev.troupe.testkit.RepoPaths;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,6 +125,53 @@ class RolloutEngineTest {
         assertEquals(tokens(withAdapter), tokens(engine.generate(request(5, 2, 0.0))));
         List<Float> lpA = withAdapter.getCompletions(0).getLogProbsList();
         assertEquals(lpA, engine.generate(request(5, 2, 0.0)).getCompletions(0).getLogProbsList());
+    }
+
+    @Test
+    void mergedAdapterGeneratesWhatTheUnmergedOneDoesAndFollowsUpdates() {
+        try (RolloutEngine merging =
+                new RolloutEngine(
+                        ModelLoader.load(
+                                RepoPaths.fixture("hf", "qwen2"), ComputeDevice.CPU, DType.F32),
+                        5,
+                        true)) {
+            engine.useAdapter(0, RepoPaths.fixture("hf", "qwen2", "adapter"));
+            merging.useAdapter(0, RepoPaths.fixture("hf", "qwen2", "adapter"));
+            GenerateReply expected = engine.generate(request(5, 0, 1.0));
+            GenerateReply actual = merging.generate(request(5, 0, 1.0));
+            assertEquals(tokens(expected), tokens(actual));
+            assertClose(expected, actual);
+            // An update copied in place must reach the merged weights (merged again).
+            Map<String, Tensor> tripled = new HashMap<>();
+            try (LoraAdapter a =
+                            LoraAdapter.load(
+                                    RepoPaths.fixture("hf", "qwen2", "adapter"), merging.model());
+                    PointerScope scope = new PointerScope()) {
+                for (Map.Entry<String, Tensor> e : a.peftTensors().entrySet()) {
+                    tripled.put(e.getKey(), e.getValue().mul(new Scalar(3.0)));
+                }
+                engine.useAdapterTensors(1, tripled, () -> null);
+                merging.useAdapterTensors(1, tripled, () -> null);
+            }
+            GenerateReply expected1 = engine.generate(request(5, 1, 1.0));
+            GenerateReply actual1 = merging.generate(request(5, 1, 1.0));
+            assertNotEquals(
+                    expected.getCompletions(0).getLogProbsList(),
+                    expected1.getCompletions(0).getLogProbsList(),
+                    "the update changes generation");
+            assertEquals(tokens(expected1), tokens(actual1));
+            assertClose(expected1, actual1);
+        }
+    }
+
+    static void assertClose(GenerateReply expected, GenerateReply actual) {
+        for (int i = 0; i < expected.getCompletionsCount(); i++) {
+            List<Float> e = expected.getCompletions(i).getLogProbsList();
+            List<Float> a = actual.getCompletions(i).getLogProbsList();
+            for (int j = 0; j < e.size(); j++) {
+                assertEquals(e.get(j), a.get(j), 1e-4, "completion " + i + " token " + j);
+            }
+        }
     }
 
     @Test
