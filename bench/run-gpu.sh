@@ -8,7 +8,9 @@
 # Run on the GPU node, from the repository root, with the bundle (scripts/gpu/make-bundle.sh) at
 # .device/bundle.tar.xz or unpacked at $TROUPE_BUNDLE:
 #   bench/run-gpu.sh [--quick] [RESULTS_DIR]     (default RESULTS_DIR: $OUT or bench/results)
-# HF_JSON=FILE reuses the Python side's figures of an earlier job instead of measuring them again.
+# HF_JSON=FILE reuses the Python side's figures of an earlier job instead of measuring them again;
+# LEARNER_JSON_DIR=DIR reuses both systems' learner-step figures (learner-*.json) of an earlier job.
+# The results name what was reused.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -48,6 +50,10 @@ $TROUPE bench "$MODELS" "$RAW/troupe.json" $QUICK 2>&1 | tee "$RAW/troupe.log"
 # The learner step, each variant alone in a fresh process: the GPU memory a process holds at
 # the end (nvidia-smi) is then that step's peak, measured the same way for both systems.
 for shape in qwen2.5-0.5b qwen2.5-1.5b; do
+  if [ -n "${LEARNER_JSON_DIR:-}" ]; then
+    cp "$LEARNER_JSON_DIR"/learner-*-$shape*.json "$RAW/"  # both systems' learner figures of an earlier job
+    continue
+  fi
   python3 bench/gpu/hf_baseline.py learner "$MODELS" $shape "$RAW/learner-hf-$shape.json" $QUICK 2>&1 | tail -1
   for chunk in 64 384; do
     $TROUPE learner "$MODELS" $shape $chunk "$RAW/learner-troupe-$shape-$chunk.json" $QUICK 2>&1 | tail -1
@@ -60,7 +66,11 @@ if [ -n "$COUNTER" ] && [ -z "$QUICK" ]; then
     LD_PRELOAD=$COUNTER TROUPE_LAUNCH_COUNT_FILE=$RAW/launch-hf-$n.txt \
       python3 bench/gpu/hf_baseline.py probe "$MODELS" qwen2.5-0.5b $n
     LD_PRELOAD=$COUNTER TROUPE_LAUNCH_COUNT_FILE=$RAW/launch-troupe-$n.txt \
-      $TROUPE probe "$MODELS" qwen2.5-0.5b $n
+      $TROUPE probe "$MODELS" qwen2.5-0.5b $n graph
+    # The same steps launched op by op: every kernel a decode step runs (the graph's content).
+    LD_PRELOAD=$COUNTER TROUPE_LAUNCH_COUNT_FILE=$RAW/launch-troupe-eager-$n.txt \
+      $TROUPE probe "$MODELS" qwen2.5-0.5b $n eager
   done
 fi
-python3 bench/gpu/combine.py "$RAW" "$MODELS" "$RESULTS"
+REUSED="${HF_JSON:+transformers/PEFT rollout and e2e figures from $HF_JSON; }${LEARNER_JSON_DIR:+learner-step figures (both systems) from $LEARNER_JSON_DIR}" \
+  python3 bench/gpu/combine.py "$RAW" "$MODELS" "$RESULTS"

@@ -15,6 +15,8 @@ meta = {"gpu": hf["gpu"], "torch": hf["torch"], "transformers": hf["transformers
         "peft": hf["peft"], "troupe_device": tr["device"], "java": tr["java"],
         "libtorch": "the node's (torch " + hf["torch"] + ") through Bytedeco pytorch 2.10.0-1.5.13 JNI",
         "copy_bandwidth_bytes_per_s": bw, "command": "bench/run-gpu.sh (on the GPU node)"}
+if os.environ.get("REUSED"):
+    meta["reused_from_an_earlier_job_on_the_same_gpu_kind"] = os.environ["REUSED"]
 
 
 def params(cfg):
@@ -63,12 +65,24 @@ for shape in ["qwen2.5-0.5b", "qwen2.5-1.5b"]:
              "transformers": {**h_r, "roofline_fraction": h_r["tokens_per_s"] / roof},
              "troupe": {**t_r, "roofline_fraction": t_r["tokens_per_s"] / roof},
              "ratio": t_r["tokens_per_s"] / h_r["tokens_per_s"],
-             "ratio_note": "Troupe with the rank-16 adapter (unmerged, as a GRPO rollout runs) over "
-                           "transformers generate on the base model"}
+             "ratio_unmerged": t_r["lora"]["tokens_per_s"] / h_r["tokens_per_s"],
+             "ratio_note": "Troupe with the rank-16 adapter merged into the weights (a GPU rollout's "
+                           "default, troupe.rollout.adapter = auto; decode steps replayed as a CUDA "
+                           "graph) over transformers generate on the base model; ratio_unmerged: "
+                           "the adapter applied on the side, as the learner computes it"}
     if shape == "qwen2.5-0.5b":
         for sysname, key in [("hf", "transformers"), ("troupe", "troupe")]:
             lp = launches(sysname)
             entry[key]["launches_per_decode_step"] = lp
+        # Kernel launches the host makes per step (a replayed CUDA graph counts as none) and the
+        # kernels a step runs (the same steps launched op by op).
+        entry["troupe"]["launches_note"] = ("launches_per_decode_step: kernel launches the host "
+                                            "makes per decode step (sampling, input updates; the "
+                                            "step itself is one CUDA graph replay); "
+                                            "kernels_per_decode_step: the kernels of one step with "
+                                            "the adapter unmerged, launched op by op")
+        entry["troupe"]["kernels_per_decode_step"] = launches("troupe-eager")
+        for sysname, key in [("hf", "transformers"), ("troupe", "troupe")]:
             step_ms = 1e3 * B / entry[key]["tokens_per_s"]
             entry[key]["decode_step_ms"] = step_ms
     rollout[shape] = entry
@@ -110,6 +124,7 @@ for shape, e in e2e.items():
 if "qwen2.5-0.5b" in rollout:
     r = rollout["qwen2.5-0.5b"]
     for k in ["transformers", "troupe"]:
-        print(f"0.5b {k}: launches/decode step {r[k].get('launches_per_decode_step')}, "
+        print(f"0.5b {k}: launches/decode step {r[k].get('launches_per_decode_step')} "
+              f"(kernels {r[k].get('kernels_per_decode_step', r[k].get('launches_per_decode_step'))}), "
               f"batch-1 step {r[k].get('batch1_step_ms', r[k].get('lora', {}).get('batch1_step_ms'))} ms, "
               f"B=512 step {r[k]['decode_step_ms']:.2f} ms")

@@ -18,6 +18,7 @@ import dev.troupe.model.generate.GenerationConfig;
 import dev.troupe.model.lora.LoraAdapter;
 import dev.troupe.model.lora.LoraConfig;
 import dev.troupe.model.lora.LoraLookup;
+import dev.troupe.model.lora.MergedLora;
 import dev.troupe.tensor.ComputeDevice;
 import dev.troupe.tensor.DType;
 import java.io.IOException;
@@ -48,7 +49,8 @@ import java.util.Set;
  * <pre>
  *   GpuBenchmarks bench MODELS_DIR OUT.json [--quick] [--shapes=a,b]   rollout, end to end
  *   GpuBenchmarks learner MODELS_DIR SHAPE CHUNK OUT.json [--quick]     one learner variant
- *   GpuBenchmarks probe MODELS_DIR SHAPE NEW_TOKENS    one generation (launch counting)
+ *   GpuBenchmarks probe MODELS_DIR SHAPE NEW_TOKENS [graph|eager]   one generation (launch
+ *                                                  counting; eager: every kernel launched by the host)
  * </pre>
  */
 public final class GpuBenchmarks {
@@ -95,13 +97,16 @@ public final class GpuBenchmarks {
                             Integer.parseInt(args[3]),
                             Arrays.asList(args).contains("--recompute"),
                             Path.of(args[4]));
-        } else if (args.length == 4 && args[0].equals("probe")) {
+        } else if ((args.length == 4 || args.length == 5) && args[0].equals("probe")) {
             new GpuBenchmarks(false)
-                    .probe(Path.of(args[1]).resolve(args[2]), Integer.parseInt(args[3]));
+                    .probe(
+                            Path.of(args[1]).resolve(args[2]),
+                            Integer.parseInt(args[3]),
+                            args.length == 5 && args[4].equals("eager"));
         } else {
             System.err.println(
                     "usage: GpuBenchmarks bench MODELS_DIR OUT.json [--quick] [--shapes=a,b]\n"
-                            + "       GpuBenchmarks probe MODELS_DIR SHAPE NEW_TOKENS");
+                            + "       GpuBenchmarks probe MODELS_DIR SHAPE NEW_TOKENS [graph|eager]");
             System.exit(2);
         }
     }
@@ -140,12 +145,23 @@ public final class GpuBenchmarks {
         int prompts = quick ? 8 : PROMPTS;
         int newTokens = quick ? 32 : NEW_TOKENS;
         List<int[]> ps = prompts(model.spec().vocabSize(), prompts, GROUP, PROMPT_TOKENS, 7);
-        BatchGenerator gen = new BatchGenerator(model);
         r.put("sequences", ps.size());
         r.put("prompt_tokens", PROMPT_TOKENS);
         r.put("new_tokens", newTokens);
-        for (String variant : List.of("lora", "base")) {
-            LoraLookup lora = variant.equals("lora") ? adapter : LoraLookup.NONE;
+        // lora_merged: the adapter folded into the weights (troupe.rollout.adapter = auto on a
+        // GPU), lora: unmerged, base: no adapter, each with decode steps replayed as a CUDA graph
+        // (the default); lora_eager: unmerged, the steps launched op by op (what the graph saves).
+        for (String variant : List.of("lora_merged", "lora", "base", "lora_eager")) {
+            MergedLora merged =
+                    variant.equals("lora_merged") ? MergedLora.of(model, adapter) : null;
+            LoraLookup lora =
+                    variant.equals("base") ? LoraLookup.NONE : merged != null ? merged : adapter;
+            BatchGenerator gen =
+                    new BatchGenerator(
+                            model,
+                            variant.equals("lora_eager")
+                                    ? BatchGenerator.StepMode.GROWING
+                                    : BatchGenerator.StepMode.CUDA_GRAPH);
             // Warm-up at full length: the first generation in a process ran 3x slower per step
             // (JIT, allocator, library heuristics; GpuLoraProbe on an H100: 152 ms per step
             // first, 55 ms second), so a 4-token warm-up measured a cold run.
@@ -161,6 +177,10 @@ public final class GpuBenchmarks {
                 }
             }
             ObjectNode v = r.putObject(variant);
+            v.put("cuda_graph", gen.usedCudaGraph());
+            if (gen.cudaGraphFailure() != null) {
+                v.put("cuda_graph_failure", gen.cudaGraphFailure());
+            }
             v.put("seconds", secs);
             v.put("tokens_per_s", ps.size() * (double) newTokens / secs);
             // Launch-bound decode: one short sequence, so the GPU work per step is tiny.
@@ -169,8 +189,11 @@ public final class GpuBenchmarks {
             double s64 = timeGenerate(gen, one, 64, lora);
             double s8 = timeGenerate(gen, one, 8, lora);
             v.put("batch1_step_ms", (s64 - s8) / 56 * 1e3);
+            if (merged != null) {
+                merged.close();
+            }
         }
-        r.put("tokens_per_s", r.get("lora").get("tokens_per_s").asDouble());
+        r.put("tokens_per_s", r.get("lora_merged").get("tokens_per_s").asDouble());
         return r;
     }
 
@@ -288,10 +311,17 @@ public final class GpuBenchmarks {
                 PolicyTrainer trainer =
                         new PolicyTrainer(model, adapter, trainerConfig(64, LEARN_SEQS, false))) {
             BatchGenerator gen = new BatchGenerator(model);
-            gen.generate(ps, sampling(newTokens), adapter); // warm-up, as in rollout()
+            try (MergedLora warm = MergedLora.of(model, adapter)) {
+                gen.generate(ps, sampling(newTokens), warm); // warm-up, as in rollout()
+            }
             device.synchronize();
             long t0 = System.nanoTime();
-            List<GeneratedSequence> out = gen.generate(ps, sampling(newTokens), adapter);
+            List<GeneratedSequence> out;
+            // As a rollout on a GPU generates (troupe.rollout.adapter = auto): the new version is
+            // merged first, every step.
+            try (MergedLora merged = MergedLora.of(model, adapter)) {
+                out = gen.generate(ps, sampling(newTokens), merged);
+            }
             long t1 = System.nanoTime();
             float[] rewards = new float[out.size()];
             int[] groups = new int[out.size()];
@@ -345,11 +375,16 @@ public final class GpuBenchmarks {
         return r;
     }
 
-    private void probe(Path folder, int newTokens) {
+    private void probe(Path folder, int newTokens, boolean eager) {
         try (DecoderModel model = ModelLoader.load(folder, device, dtype);
                 LoraAdapter adapter = newAdapter(model)) {
             List<int[]> ps = prompts(model.spec().vocabSize(), PROMPTS, GROUP, PROMPT_TOKENS, 7);
-            new BatchGenerator(model).generate(ps, sampling(newTokens), adapter);
+            new BatchGenerator(
+                            model,
+                            eager
+                                    ? BatchGenerator.StepMode.GROWING
+                                    : BatchGenerator.StepMode.CUDA_GRAPH)
+                    .generate(ps, sampling(newTokens), adapter);
             device.synchronize();
         }
     }
