@@ -158,6 +158,18 @@ public final class DecoderModel implements AutoCloseable {
         };
     }
 
+    /** The bias of a layer's q, k, v or o map, or null (none, or another projection). */
+    public Tensor baseBias(int layer, Projection p) {
+        LayerWeights w = layers[layer];
+        return switch (p) {
+            case Q -> w.q().bias();
+            case K -> w.k().bias();
+            case V -> w.v().bias();
+            case O -> w.o().bias();
+            default -> null;
+        };
+    }
+
     /** Whether the layer has this projection (dense layers have no experts, and so on). */
     public boolean hasProjection(int layer, Projection p) {
         LayerWeights w = layers[layer];
@@ -331,7 +343,7 @@ public final class DecoderModel implements AutoCloseable {
             if (cache != null && !cache.indexed()) {
                 cache.advance((int) t);
             }
-            return RmsNorm.apply(h, finalNorm, spec.rmsNormEps());
+            return RmsNorm.apply(h, finalNorm, spec.rmsNormEps(), lora.fusedNorm());
         } finally {
             Owned.release(h);
         }
@@ -432,9 +444,9 @@ public final class DecoderModel implements AutoCloseable {
             LoraLookup lora,
             boolean training) {
         LayerWeights w = layers[l];
-        Tensor n = RmsNorm.apply(h, w.inputNorm(), spec.rmsNormEps());
+        Tensor n = RmsNorm.apply(h, w.inputNorm(), spec.rmsNormEps(), lora.fusedNorm());
         Tensor a = h.add(Attention.forward(n, w, spec, l, cosSin, mask, cache, lora, training));
-        n = RmsNorm.apply(a, w.postAttentionNorm(), spec.rmsNormEps());
+        n = RmsNorm.apply(a, w.postAttentionNorm(), spec.rmsNormEps(), lora.fusedNorm());
         Tensor m =
                 w.moe() != null
                         ? SparseMoe.forward(

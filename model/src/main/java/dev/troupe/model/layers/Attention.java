@@ -32,12 +32,26 @@ public final class Attention {
         long b = x.size(0);
         long t = x.size(1);
         int d = spec.headDim();
-        Tensor q = Adapted.linear(x, w.q(), lora, layer, Projection.Q, training).view(b, t, -1, d);
-        Tensor k = Adapted.linear(x, w.k(), lora, layer, Projection.K, training).view(b, t, -1, d);
-        Tensor v = Adapted.linear(x, w.v(), lora, layer, Projection.V, training).view(b, t, -1, d);
+        Tensor q;
+        Tensor k;
+        Tensor v;
+        Linear qkv = lora.fusedQkv(layer);
+        if (qkv != null) {
+            // One product for the three maps; q, k, v are column ranges of its output.
+            Tensor all = Ops.linear(x, qkv);
+            long qWidth = (long) spec.numHeads() * d;
+            long kvWidth = (long) spec.numKvHeads() * d;
+            q = all.narrow(-1, 0, qWidth).view(b, t, -1, d);
+            k = all.narrow(-1, qWidth, kvWidth).view(b, t, -1, d);
+            v = all.narrow(-1, qWidth + kvWidth, kvWidth).view(b, t, -1, d);
+        } else {
+            q = Adapted.linear(x, w.q(), lora, layer, Projection.Q, training).view(b, t, -1, d);
+            k = Adapted.linear(x, w.k(), lora, layer, Projection.K, training).view(b, t, -1, d);
+            v = Adapted.linear(x, w.v(), lora, layer, Projection.V, training).view(b, t, -1, d);
+        }
         if (w.qNorm() != null) {
-            q = RmsNorm.apply(q, w.qNorm(), spec.rmsNormEps());
-            k = RmsNorm.apply(k, w.kNorm(), spec.rmsNormEps());
+            q = RmsNorm.apply(q, w.qNorm(), spec.rmsNormEps(), lora.fusedNorm());
+            k = RmsNorm.apply(k, w.kNorm(), spec.rmsNormEps(), lora.fusedNorm());
         }
         q = RotaryEmbedding.apply(q.transpose(1, 2), cosSin[0], cosSin[1]);
         k = RotaryEmbedding.apply(k.transpose(1, 2), cosSin[0], cosSin[1]);

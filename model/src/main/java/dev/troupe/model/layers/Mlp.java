@@ -24,8 +24,19 @@ public final class Mlp {
             boolean training) {
         Projection up = gate == Projection.GATE ? Projection.UP : Projection.SHARED_UP;
         Projection down = gate == Projection.GATE ? Projection.DOWN : Projection.SHARED_DOWN;
-        Tensor g = Adapted.linear(x, w.gate(), lora, layer, gate, training);
-        Tensor u = Adapted.linear(x, w.up(), lora, layer, up, training);
+        Tensor fused = gate == Projection.GATE ? lora.fusedGateUp(layer) : null;
+        Tensor g;
+        Tensor u;
+        if (fused != null) {
+            // One product for both; gate and up are the two halves of its output.
+            Tensor both = torch.linear(x, fused);
+            long inter = fused.size(0) / 2;
+            g = both.narrow(-1, 0, inter);
+            u = both.narrow(-1, inter, inter);
+        } else {
+            g = Adapted.linear(x, w.gate(), lora, layer, gate, training);
+            u = Adapted.linear(x, w.up(), lora, layer, up, training);
+        }
         return Adapted.linear(activate(g, act).mul(u), w.down(), lora, layer, down, training);
     }
 

@@ -1,7 +1,10 @@
 package dev.troupe.model.layers;
 
 import dev.troupe.tensor.DType;
+import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Root-mean-square layer norm (<a href="https://arxiv.org/abs/1910.07467">Zhang &amp; Sennrich
@@ -24,5 +27,18 @@ public final class RmsNorm {
         Tensor variance = Ops.meanLast(h.pow(Ops.s(2.0)));
         Tensor normed = h.mul(variance.add(Ops.s(eps)).rsqrt());
         return weight.mul(Ops.to(normed, inputType));
+    }
+
+    /**
+     * {@link #apply}, or with {@code fused} libtorch's single-kernel RMSNorm: the same formula
+     * computed in fp32 and rounded once (transformers' order rounds the normalised value before the
+     * weight), so bf16 results may differ in the last bit.
+     */
+    public static Tensor apply(Tensor x, Tensor weight, double eps, boolean fused) {
+        if (!fused) {
+            return apply(x, weight, eps);
+        }
+        return torch.rms_norm(
+                x, new long[] {x.size(-1)}, new TensorOptional(weight), new DoubleOptional(eps));
     }
 }

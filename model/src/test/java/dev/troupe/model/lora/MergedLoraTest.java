@@ -20,9 +20,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * An adapter folded into copies of the weights gives the logits of the adapter applied on the side
- * (fp32, so only the summation order differs), the model's own weights stay as they were, and what
- * is not merged (routed experts) is still applied.
+ * An adapter folded into inference copies of the weights (merged, q/k/v and gate/up stacked, the
+ * fused RMSNorm) gives the logits of the adapter applied on the side (fp32, so only the summation
+ * order differs), the model's own weights stay as they were, and what is not merged (routed
+ * experts) is still applied.
  */
 class MergedLoraTest {
     private static LoraConfig config(String name, String targets) {
@@ -55,6 +56,8 @@ class MergedLoraTest {
             try (MergedLora ml = MergedLora.of(m, adapter)) {
                 assertNotNull(ml.merged(0, Projection.Q), "q_proj merged");
                 assertNull(ml.get(0, Projection.Q), "a merged update is not applied again");
+                assertNotNull(ml.fusedQkv(0), "q, k, v stacked");
+                assertTrue(ml.fusedNorm());
                 merged = Tensors.toFloats(m.forward(ids, null, null, null, ml, false));
             }
             assertArrayEquals(unmerged, merged, 2e-5f, name + " logits");
