@@ -1,6 +1,5 @@
 package dev.troupe.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -30,8 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * steps.
  */
 class CudaGraphDecodeTest {
-    static final List<int[]> PROMPTS =
-            List.of(new int[] {5, 9, 11}, new int[] {7, 42, 30, 31, 40, 41, 3}, new int[] {8, 2});
+    static final List<int[]> PROMPTS = IndexedDecodeTest.PROMPTS;
 
     @BeforeEach
     void needsGpu() {
@@ -61,17 +59,8 @@ class CudaGraphDecodeTest {
                 List<GeneratedSequence> replayed = graphs.generate(PROMPTS, cfg, lora);
                 assertNull(graphs.cudaGraphFailure(), "capture failed");
                 assertTrue(graphs.usedCudaGraph(), "no CUDA graph replayed");
-                for (int i = 0; i < PROMPTS.size(); i++) {
-                    String what = name + " T=" + cfg.temperature() + " row " + i;
-                    assertEquals(20, replayed.get(i).tokens().length, what);
-                    assertArrayEquals(
-                            eager.get(i).tokens(), replayed.get(i).tokens(), what + " tokens");
-                    assertArrayEquals(
-                            eager.get(i).logProbs(),
-                            replayed.get(i).logProbs(),
-                            1e-4f,
-                            what + " log-probs");
-                }
+                IndexedDecodeTest.assertSameGenerations(
+                        eager, replayed, 20, 1e-4f, name + " T=" + cfg.temperature());
             }
         }
     }
@@ -95,11 +84,7 @@ class CudaGraphDecodeTest {
             BatchGenerator graphs = new BatchGenerator(m, StepMode.CUDA_GRAPH);
             List<GeneratedSequence> replayed = graphs.generate(PROMPTS, cfg, merged);
             assertTrue(graphs.usedCudaGraph(), "no CUDA graph replayed");
-            for (int i = 0; i < PROMPTS.size(); i++) {
-                assertArrayEquals(eager.get(i).tokens(), replayed.get(i).tokens(), "row " + i);
-                assertArrayEquals(
-                        eager.get(i).logProbs(), replayed.get(i).logProbs(), 1e-4f, "row " + i);
-            }
+            IndexedDecodeTest.assertSameGenerations(eager, replayed, 20, 1e-4f, "merged");
         }
     }
 

@@ -48,18 +48,28 @@ class IndexedDecodeTest {
                 BatchGenerator indexed = new BatchGenerator(m, StepMode.INDEXED);
                 List<GeneratedSequence> actual = indexed.generate(PROMPTS, cfg, lora);
                 assertFalse(indexed.usedCudaGraph(), "no CUDA graph on the CPU");
-                for (int i = 0; i < PROMPTS.size(); i++) {
-                    String what = name + " T=" + cfg.temperature() + " row " + i;
-                    assertEquals(12, growing.get(i).tokens().length, what);
-                    assertArrayEquals(
-                            growing.get(i).tokens(), actual.get(i).tokens(), what + " tokens");
-                    assertArrayEquals(
-                            growing.get(i).logProbs(),
-                            actual.get(i).logProbs(),
-                            2e-5f,
-                            what + " log-probs");
-                }
+                assertSameGenerations(growing, actual, 12, 2e-5f, name + " T=" + cfg.temperature());
             }
+        }
+    }
+
+    /** Same length, the same tokens, log-probs within {@code tolerance}, row by row. */
+    static void assertSameGenerations(
+            List<GeneratedSequence> expected,
+            List<GeneratedSequence> actual,
+            int length,
+            float tolerance,
+            String what) {
+        assertEquals(expected.size(), actual.size(), what);
+        for (int i = 0; i < expected.size(); i++) {
+            String row = what + " row " + i;
+            assertEquals(length, actual.get(i).tokens().length, row);
+            assertArrayEquals(expected.get(i).tokens(), actual.get(i).tokens(), row + " tokens");
+            assertArrayEquals(
+                    expected.get(i).logProbs(),
+                    actual.get(i).logProbs(),
+                    tolerance,
+                    row + " log-probs");
         }
     }
 }
