@@ -163,7 +163,8 @@ public final class GpuBenchmarks {
                                     ? BatchGenerator.StepMode.GROWING
                                     : BatchGenerator.StepMode.CUDA_GRAPH);
             // Warm-up at full length: the first generation in a process ran 3x slower per step
-            // (JIT, allocator, library heuristics; GpuLoraProbe on an H100: 152 ms per step
+            // (JIT, allocator, library heuristics; measured on an H100 before CUDA graphs: 152 ms
+            // per step
             // first, 55 ms second), so a 4-token warm-up measured a cold run.
             gen.generate(ps, sampling(newTokens), lora);
             long t = System.nanoTime();
