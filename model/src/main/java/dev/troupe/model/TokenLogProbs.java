@@ -25,22 +25,126 @@ public final class TokenLogProbs {
      * recomputed activations also the state whose {@link #finishBackward} completes a backward
      * pass.
      */
-    public record Result(Tensor logProbs, Tensor entropy, DecoderModel.Recomputed recomputed) {
+    public record Result(
+            Tensor logProbs,
+            Tensor entropy,
+            DecoderModel.Recomputed recomputed,
+            DeferredHead head) {
         public Result(Tensor logProbs, Tensor entropy) {
-            this(logProbs, entropy, null);
+            this(logProbs, entropy, null, null);
         }
 
         /**
          * After the loss built on {@link #logProbs} was backpropagated: carries the gradient
-         * through the recomputed layers (nothing to do without recomputation) and frees their
-         * inputs.
+         * through the LM head chunk by chunk and through the recomputed layers (nothing to do
+         * without recomputation) and frees what they kept.
          */
         public void finishBackward() {
-            if (recomputed != null) {
-                try (recomputed) {
-                    recomputed.backward();
+            try {
+                if (head != null) {
+                    head.backward(logProbs);
+                }
+            } finally {
+                if (head != null) {
+                    head.close();
+                }
+                if (recomputed != null) {
+                    try (recomputed) {
+                        recomputed.backward();
+                    }
                 }
             }
+        }
+    }
+
+    /**
+     * The LM head of a recomputed pass, differentiated chunk by chunk: the log-probs handed to the
+     * caller are a leaf computed without autograd, so no chunk's (B, chunk, vocab) logits and fp32
+     * log-softmax stay alive until the backward pass (at 16 x 384 positions and a 152k vocabulary
+     * that is 5.6 GB); once the caller's loss has left its gradient on them, each chunk's logits
+     * are computed again with autograd and backpropagated at once, and the gradient they leave on
+     * the hidden states goes on into the layers. The LM head runs twice: memory for compute, as
+     * recomputed activations are.
+     */
+    public static final class DeferredHead implements AutoCloseable {
+        private final DecoderModel model;
+        private final Tensor hidden;
+        private final Tensor inputIds;
+        private final LoraLookup lora;
+        private final boolean training;
+        private final int chunk;
+        private final long seed;
+        private final boolean dropout;
+
+        DeferredHead(
+                DecoderModel model,
+                Tensor hidden,
+                Tensor inputIds,
+                LoraLookup lora,
+                boolean training,
+                int chunk,
+                long seed) {
+            this.model = model;
+            this.hidden = Owned.keep(hidden);
+            this.inputIds = Owned.keep(inputIds);
+            this.lora = lora;
+            this.training = training;
+            this.chunk = chunk;
+            this.seed = seed;
+            this.dropout = training && lora.lmHead() != null && lora.lmHead().dropout() > 0;
+        }
+
+        /** Log-probs of the chunk starting at {@code start} from hidden states {@code h}. */
+        private Tensor chunkLogSoftmax(Tensor h, long start, long len) {
+            if (dropout) {
+                // The same LM-head dropout masks in both passes.
+                torch.manual_seed(seed * 1_000_003L + 7_919L * (start / chunk + 1));
+            }
+            return Ops.logSoftmaxF32(model.logits(h.narrow(1, start, len), lora, training), -1);
+        }
+
+        private Tensor targets(long start, long len) {
+            return inputIds.narrow(1, start + 1, len).unsqueeze(-1);
+        }
+
+        /** Backpropagates the gradient the caller's loss left on {@code logProbs}. */
+        void backward(Tensor logProbs) {
+            Tensor g0 = logProbs.grad();
+            if (!g0.defined()) {
+                throw new IllegalStateException(
+                        "finishBackward() needs the loss backpropagated first");
+            }
+            try (PointerScope scope = new PointerScope()) {
+                // grad() and requires_grad_() answer references: hold owned aliases.
+                Tensor grad = g0.detach();
+                Tensor leaf = hidden.detach();
+                leaf.requires_grad_(true);
+                long t = inputIds.size(1);
+                for (long start = 0; start < t - 1; start += chunk) {
+                    long len = Math.min(chunk, t - 1 - start);
+                    try (PointerScope chunkScope = new PointerScope()) {
+                        Tensor lp =
+                                chunkLogSoftmax(leaf, start, len)
+                                        .gather(-1, targets(start, len))
+                                        .squeeze(-1);
+                        lp.backward(
+                                grad.narrow(1, start, len),
+                                new org.bytedeco.pytorch.BoolOptional(),
+                                false,
+                                new org.bytedeco.pytorch.TensorArrayRefOptional());
+                    }
+                }
+                hidden.backward(
+                        leaf.grad().detach(),
+                        new org.bytedeco.pytorch.BoolOptional(),
+                        false,
+                        new org.bytedeco.pytorch.TensorArrayRefOptional());
+            }
+        }
+
+        @Override
+        public void close() {
+            Owned.release(hidden, inputIds);
         }
     }
 
@@ -103,6 +207,7 @@ public final class TokenLogProbs {
         Tensor ent = null;
         DecoderModel.Recomputed recomputed =
                 recompute ? model.forwardRecomputed(inputIds, attentionMask, lora, seed) : null;
+        DeferredHead head = null;
         try (PointerScope scope = new PointerScope()) {
             long t = inputIds.size(1);
             Tensor h =
@@ -110,31 +215,51 @@ public final class TokenLogProbs {
                             ? recomputed.hidden()
                             : model.hidden(
                                     inputIds, attentionMask, positionIds, null, lora, training);
+            if (recomputed != null) {
+                head = new DeferredHead(model, h, inputIds, lora, training, chunk, seed);
+            }
             List<Tensor> lps = new ArrayList<>();
             List<Tensor> ents = new ArrayList<>();
-            for (long start = 0; start < t - 1; start += chunk) {
-                long len = Math.min(chunk, t - 1 - start);
-                Tensor logits = model.logits(h.narrow(1, start, len), lora, training);
-                Tensor logSoftmax = Ops.logSoftmaxF32(logits, -1); // (B, len, V)
-                Tensor targets = inputIds.narrow(1, start + 1, len).unsqueeze(-1);
-                lps.add(logSoftmax.gather(-1, targets).squeeze(-1));
-                if (withEntropy) {
-                    // A metric, never differentiated: built outside autograd, so the chunk's
-                    // (B, len, vocab) probabilities are not kept alive until the backward pass.
-                    entropyInto(ents, logSoftmax);
+            try (NoGrad noGrad = head != null ? new NoGrad() : null) {
+                Tensor source = head != null ? h.detach() : h;
+                for (long start = 0; start < t - 1; start += chunk) {
+                    long len = Math.min(chunk, t - 1 - start);
+                    Tensor logSoftmax =
+                            head != null
+                                    ? head.chunkLogSoftmax(source, start, len)
+                                    : Ops.logSoftmaxF32(
+                                            model.logits(
+                                                    source.narrow(1, start, len), lora, training),
+                                            -1); // (B, len, V)
+                    Tensor targets = inputIds.narrow(1, start + 1, len).unsqueeze(-1);
+                    lps.add(logSoftmax.gather(-1, targets).squeeze(-1));
+                    if (withEntropy) {
+                        // A metric, never differentiated: built outside autograd, so the chunk's
+                        // (B, len, vocab) probabilities are not kept alive until the backward
+                        // pass.
+                        entropyInto(ents, logSoftmax);
+                    }
                 }
             }
             lp = Owned.keep(torch.cat(new TensorVector(lps.toArray(new Tensor[0])), 1));
+            if (head != null) {
+                // A leaf: the caller's loss leaves its gradient here (see DeferredHead).
+                lp.requires_grad_(true);
+            }
             if (withEntropy) {
                 ent = Owned.keep(torch.cat(new TensorVector(ents.toArray(new Tensor[0])), 1));
             }
         } catch (RuntimeException e) {
+            if (head != null) {
+                head.close();
+            }
             if (recomputed != null) {
                 recomputed.close();
             }
             throw e;
         }
-        return new Result(Owned.toCaller(lp), ent == null ? null : Owned.toCaller(ent), recomputed);
+        return new Result(
+                Owned.toCaller(lp), ent == null ? null : Owned.toCaller(ent), recomputed, head);
     }
 
     private static void entropyInto(List<Tensor> ents, Tensor logSoftmax) {

@@ -75,6 +75,52 @@ class RecomputedForwardTest {
     }
 
     @Test
+    void shouldGiveThePlainLogProbGradientsThroughTheChunkedHeadBackward() {
+        // With recomputation the LM head is differentiated chunk by chunk after the loss
+        // (TokenLogProbs.DeferredHead): the same log-probs and the same gradients, the LM head's
+        // own adapter included; chunks of 2 over 5 positions leave a short last chunk.
+        LoraConfig withHead =
+                LoraConfig.of(
+                                4,
+                                8,
+                                List.of(
+                                        "q_proj",
+                                        "k_proj",
+                                        "v_proj",
+                                        "o_proj",
+                                        "gate_proj",
+                                        "up_proj",
+                                        "down_proj",
+                                        "lm_head"))
+                        .withInit("false");
+        try (DecoderModel m = model();
+                LoraAdapter plain = LoraAdapter.create(m, withHead, 5);
+                LoraAdapter recomputed = LoraAdapter.create(m, withHead, 5);
+                PointerScope scope = new PointerScope()) {
+            Tensor[] b = batch(m.spec().hiddenSize());
+            Tensor w = b[2].narrow(1, 0, 5).select(2, 0); // (2, 5) loss weights per position
+            TokenLogProbs.Result p =
+                    TokenLogProbs.compute(m, b[0], b[1], null, plain, true, 2, true, false, 1);
+            p.logProbs().mul(w).sum().backward();
+            p.finishBackward();
+            TokenLogProbs.Result r =
+                    TokenLogProbs.compute(m, b[0], b[1], null, recomputed, true, 2, true, true, 1);
+            assertArrayEquals(
+                    Tensors.toFloats(p.logProbs()), Tensors.toFloats(r.logProbs()), 1e-6f, "lp");
+            assertArrayEquals(
+                    Tensors.toFloats(p.entropy()), Tensors.toFloats(r.entropy()), 1e-6f, "ent");
+            r.logProbs().mul(w).sum().backward();
+            r.finishBackward();
+            List<float[]> expected = grads(plain);
+            List<float[]> actual = grads(recomputed);
+            for (int i = 0; i < expected.size(); i++) {
+                assertTrue(expected.get(i) != null && actual.get(i) != null, "parameter " + i);
+                assertArrayEquals(expected.get(i), actual.get(i), 1e-5f, "parameter " + i);
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseBackwardBeforeTheLossWasBackpropagated() {
         try (DecoderModel m = model();
                 LoraAdapter a = LoraAdapter.create(m, LORA, 5);
