@@ -109,13 +109,18 @@ class PolicyTrainerTest {
     }
 
     static TrainerConfig recomputing(TrainerConfig c) {
+        return copy(c, c.maxGradNorm(), true);
+    }
+
+    /** {@code c} with another gradient-clipping norm and recomputation setting. */
+    static TrainerConfig copy(TrainerConfig c, double maxGradNorm, boolean recompute) {
         return new TrainerConfig(
                 c.schedule(),
                 c.weightDecay(),
                 c.beta1(),
                 c.beta2(),
                 c.adamEps(),
-                c.maxGradNorm(),
+                maxGradNorm,
                 c.microBatchSize(),
                 c.miniBatches(),
                 c.epochs(),
@@ -128,7 +133,7 @@ class PolicyTrainerTest {
                 c.importanceCap(),
                 c.logProbChunk(),
                 c.seed(),
-                true);
+                recompute);
     }
 
     @Test
@@ -341,26 +346,7 @@ class PolicyTrainerTest {
     }
 
     static TrainerConfig withoutClipping(TrainerConfig c) {
-        return new TrainerConfig(
-                c.schedule(),
-                c.weightDecay(),
-                c.beta1(),
-                c.beta2(),
-                c.adamEps(),
-                0.0,
-                c.microBatchSize(),
-                c.miniBatches(),
-                c.epochs(),
-                c.clipLow(),
-                c.clipHigh(),
-                c.dualClip(),
-                c.klBeta(),
-                c.kl(),
-                c.aggregation(),
-                c.importanceCap(),
-                c.logProbChunk(),
-                c.seed(),
-                c.recomputeActivations());
+        return copy(c, 0.0, c.recomputeActivations());
     }
 
     /** The LoRA gradients left by the last backward pass, by PEFT name. */
