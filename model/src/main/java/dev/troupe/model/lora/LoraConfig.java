@@ -68,6 +68,17 @@ public record LoraConfig(
             throw new IllegalArgumentException(
                     "no target_modules and no target_parameters: the adapter would adapt nothing");
         }
+        if (targetModules.contains(ALL_LINEAR) && targetModules.size() > 1) {
+            // PEFT reads "all-linear" only as the whole target_modules string; in a list it is a
+            // module-name suffix matching nothing, so a saved ["all-linear", "lm_head"] would
+            // adapt another set of modules there than here.
+            throw new IllegalArgumentException(
+                    "target_modules "
+                            + targetModules
+                            + ": \"all-linear\" must be alone; name the modules instead (e.g."
+                            + " q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj,"
+                            + " lm_head)");
+        }
         if (!targetParameters.isEmpty() && loraDropout > 0) {
             throw new IllegalArgumentException(
                     "lora_dropout must be 0 with target_parameters (PEFT cannot apply it to experts)");

@@ -64,6 +64,18 @@ class LoraAdapterTest {
     }
 
     @Test
+    void allLinearMustBeTheOnlyTargetModule() {
+        // PEFT would read the list's "all-linear" as a module name and adapt only lm_head.
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> LoraConfig.of(4, 8, List.of("all-linear", "lm_head")));
+        assertTrue(e.getMessage().contains("must be alone"), e.getMessage());
+        assertEquals(
+                List.of("all-linear"), LoraConfig.of(4, 8, List.of("all-linear")).targetModules());
+    }
+
+    @Test
     void shouldWriteAnAdapterConfigPeftUnderstands() throws Exception {
         try (DecoderModel model = ModelLoader.load(model("mistral"), ComputeDevice.CPU, DType.F32);
                 LoraAdapter adapter =
