@@ -23,9 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -318,25 +316,12 @@ public final class DecoderModel implements AutoCloseable {
                                 attentionMask,
                                 positionIds,
                                 cache == null ? 0 : cache.length());
-        // Each layer computes in its own scope and keeps only its output: without it every
-        // intermediate of every layer stays allocated until the whole forward pass returns (what
-        // autograd needs it keeps itself), which for a 512 x 128-token prefill is tens of GB.
+        // Layer by layer in scopes (scopedLayer): kept to the end, every layer's intermediates
+        // would be tens of GB for a 512 x 128-token prefill.
         Tensor h = Owned.keep(torch.embedding(embed, inputIds));
         try {
             for (int l = 0; l < layers.length; l++) {
-                Tensor next;
-                try (PointerScope layerScope = new PointerScope()) {
-                    next =
-                            Owned.keep(
-                                    layer(
-                                            l,
-                                            h,
-                                            ctx.masks()[l],
-                                            ctx.cosSin(),
-                                            cache,
-                                            lora,
-                                            training));
-                }
+                Tensor next = scopedLayer(l, h, ctx, cache, lora, training);
                 Owned.release(h);
                 h = next;
             }
@@ -378,14 +363,9 @@ public final class DecoderModel implements AutoCloseable {
             positions =
                     Tensors.arange(device, past + t).narrow(0, past, t).unsqueeze(0).expand(b, t);
         }
-        Map<Integer, Tensor> byWindow = new HashMap<>();
-        Tensor[] masks = new Tensor[layers.length];
-        for (int l = 0; l < layers.length; l++) {
-            masks[l] =
-                    byWindow.computeIfAbsent(
-                            spec.slidingWindow(l), win -> AttentionMask.build(keyValid, t, win));
-        }
-        return new LayerContext(masks, rope.cosSin(positions, dtype));
+        return new LayerContext(
+                masksByWindow(win -> AttentionMask.build(keyValid, t, win)),
+                rope.cosSin(positions, dtype));
     }
 
     /**
@@ -410,15 +390,19 @@ public final class DecoderModel implements AutoCloseable {
                             + ", got "
                             + keyValid.size(1));
         }
+        return new LayerContext(
+                masksByWindow(win -> AttentionMask.decodeStep(keyValid, cache.writeIndex(), win)),
+                rope.cosSin(positionIds, dtype));
+    }
+
+    /** One mask per layer, built once per distinct attention window (0: none). */
+    private Tensor[] masksByWindow(java.util.function.IntFunction<Tensor> build) {
         Map<Integer, Tensor> byWindow = new HashMap<>();
         Tensor[] masks = new Tensor[layers.length];
         for (int l = 0; l < layers.length; l++) {
-            masks[l] =
-                    byWindow.computeIfAbsent(
-                            spec.slidingWindow(l),
-                            win -> AttentionMask.decodeStep(keyValid, cache.writeIndex(), win));
+            masks[l] = byWindow.computeIfAbsent(spec.slidingWindow(l), build::apply);
         }
-        return new LayerContext(masks, rope.cosSin(positionIds, dtype));
+        return masks;
     }
 
     /**
@@ -432,6 +416,17 @@ public final class DecoderModel implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * {@link #layer} in its own scope, keeping only its output (owned by the caller): the layer's
+     * intermediates are freed as soon as it returns (what autograd needs it keeps itself).
+     */
+    private Tensor scopedLayer(
+            int l, Tensor h, LayerContext ctx, KvCache cache, LoraLookup lora, boolean training) {
+        try (PointerScope layerScope = new PointerScope()) {
+            return Owned.keep(layer(l, h, ctx.masks()[l], ctx.cosSin(), cache, lora, training));
+        }
     }
 
     /** One decoder block: attention and MLP (or MoE), each with its pre-norm and residual. */
@@ -503,19 +498,8 @@ public final class DecoderModel implements AutoCloseable {
                 try (NoGrad noGrad = new NoGrad()) {
                     for (int l = 0; l < layers.length; l++) {
                         inputs[l] = h;
-                        try (PointerScope layerScope = new PointerScope()) {
-                            reseed(l);
-                            h =
-                                    Owned.keep(
-                                            layer(
-                                                    l,
-                                                    h,
-                                                    ctx.masks()[l],
-                                                    ctx.cosSin(),
-                                                    null,
-                                                    lora,
-                                                    true));
-                        }
+                        reseed(l);
+                        h = scopedLayer(l, h, ctx, null, lora, true);
                     }
                 }
                 // requires_grad_ answers a reference into its receiver: keep the owner, not it.
@@ -552,8 +536,7 @@ public final class DecoderModel implements AutoCloseable {
                         reseed(l);
                         Tensor y = layer(l, x, ctx.masks()[l], ctx.cosSin(), null, lora, true);
                         if (y.requires_grad()) {
-                            y.backward(
-                                    grad, new BoolOptional(), false, new TensorArrayRefOptional());
+                            Ops.backward(y, grad);
                         }
                         next = l > 0 ? Owned.keep(x.grad().detach()) : null;
                     }

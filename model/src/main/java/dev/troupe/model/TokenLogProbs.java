@@ -94,13 +94,12 @@ public final class TokenLogProbs {
             this.dropout = training && lora.lmHead() != null && lora.lmHead().dropout() > 0;
         }
 
-        /** Log-probs of the chunk starting at {@code start} from hidden states {@code h}. */
+        /** {@link TokenLogProbs#chunkLogSoftmax}, with the same LM-head dropout in both passes. */
         private Tensor chunkLogSoftmax(Tensor h, long start, long len) {
             if (dropout) {
-                // The same LM-head dropout masks in both passes.
                 torch.manual_seed(seed * 1_000_003L + 7_919L * (start / chunk + 1));
             }
-            return Ops.logSoftmaxF32(model.logits(h.narrow(1, start, len), lora, training), -1);
+            return TokenLogProbs.chunkLogSoftmax(model, h, lora, training, start, len);
         }
 
         private Tensor targets(long start, long len) {
@@ -127,18 +126,10 @@ public final class TokenLogProbs {
                                 chunkLogSoftmax(leaf, start, len)
                                         .gather(-1, targets(start, len))
                                         .squeeze(-1);
-                        lp.backward(
-                                grad.narrow(1, start, len),
-                                new org.bytedeco.pytorch.BoolOptional(),
-                                false,
-                                new org.bytedeco.pytorch.TensorArrayRefOptional());
+                        Ops.backward(lp, grad.narrow(1, start, len));
                     }
                 }
-                hidden.backward(
-                        leaf.grad().detach(),
-                        new org.bytedeco.pytorch.BoolOptional(),
-                        false,
-                        new org.bytedeco.pytorch.TensorArrayRefOptional());
+                Ops.backward(hidden, leaf.grad().detach());
             }
         }
 
@@ -227,10 +218,7 @@ public final class TokenLogProbs {
                     Tensor logSoftmax =
                             head != null
                                     ? head.chunkLogSoftmax(source, start, len)
-                                    : Ops.logSoftmaxF32(
-                                            model.logits(
-                                                    source.narrow(1, start, len), lora, training),
-                                            -1); // (B, len, V)
+                                    : chunkLogSoftmax(model, source, lora, training, start, len);
                     Tensor targets = inputIds.narrow(1, start + 1, len).unsqueeze(-1);
                     lps.add(logSoftmax.gather(-1, targets).squeeze(-1));
                     if (withEntropy) {
@@ -260,6 +248,12 @@ public final class TokenLogProbs {
         }
         return new Result(
                 Owned.toCaller(lp), ent == null ? null : Owned.toCaller(ent), recomputed, head);
+    }
+
+    /** fp32 log-softmax (B, len, vocab) of the LM head over positions [start, start + len). */
+    private static Tensor chunkLogSoftmax(
+            DecoderModel model, Tensor h, LoraLookup lora, boolean training, long start, long len) {
+        return Ops.logSoftmaxF32(model.logits(h.narrow(1, start, len), lora, training), -1);
     }
 
     private static void entropyInto(List<Tensor> ents, Tensor logSoftmax) {

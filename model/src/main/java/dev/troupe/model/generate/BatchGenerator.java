@@ -135,7 +135,7 @@ public final class BatchGenerator {
             boolean graph = mode == StepMode.CUDA_GRAPH && device.isCuda() && model.graphable();
             try (Steps steps =
                     graph || mode == StepMode.INDEXED
-                            ? new IndexedSteps(cache, attention, lastPosition, lora, first, graph)
+                            ? new IndexedSteps(cache, attention, lastPosition, lora, graph)
                             : new EagerSteps(cache, attention, lastPosition, lora, first)) {
                 Tensor next = first;
                 for (int step = 0; step < config.maxNewTokens(); step++) {
@@ -261,7 +261,6 @@ public final class BatchGenerator {
         /** (B, capacity) int64: which cache positions hold real tokens. */
         private final Tensor keyValid;
 
-        private final Tensor promptLogits;
         private Tensor logits;
         private CudaGraph graph;
         private String failure;
@@ -272,12 +271,10 @@ public final class BatchGenerator {
                 Tensor attention,
                 Tensor lastPosition,
                 LoraLookup lora,
-                Tensor promptLogits,
                 boolean record) {
             this.captureTried = !record;
             this.cache = cache;
             this.lora = lora;
-            this.promptLogits = Owned.keep(promptLogits);
             ComputeDevice device = model.device();
             long b = attention.size(0);
             try (PointerScope scope = new PointerScope()) {
@@ -335,7 +332,7 @@ public final class BatchGenerator {
             if (graph != null) {
                 graph.close();
             }
-            Owned.release(stepIds, position, keyValid, promptLogits);
+            Owned.release(stepIds, position, keyValid);
             if (logits != null) {
                 Owned.release(logits);
             }

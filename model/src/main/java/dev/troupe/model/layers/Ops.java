@@ -1,10 +1,12 @@
 package dev.troupe.model.layers;
 
 import dev.troupe.tensor.DType;
+import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -77,5 +79,10 @@ public final class Ops {
                 false,
                 new DoubleOptional(scale),
                 gqa);
+    }
+
+    /** Backpropagates {@code grad} (shaped as {@code y}) from {@code y}, freeing its graph. */
+    public static void backward(Tensor y, Tensor grad) {
+        y.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
     }
 }
