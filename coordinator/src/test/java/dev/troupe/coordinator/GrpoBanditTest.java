@@ -83,6 +83,23 @@ class GrpoBanditTest {
         return t;
     }
 
+    /** Prompts {@code 0..n-1} of the given lengths. */
+    static List<int[]> prompts(int... lengths) {
+        List<int[]> out = new ArrayList<>();
+        for (int length : lengths) {
+            out.add(prompt(out.size(), length));
+        }
+        return out;
+    }
+
+    /** Saves {@code adapter} as version {@code version} and makes the rollout use it. */
+    static void publish(
+            LoraAdapter adapter, RolloutEngine engine, Path dir, Path model, long version) {
+        Path v = dir.resolve("adapters/v" + version);
+        adapter.save(v, model.toString());
+        engine.useAdapter(version, v);
+    }
+
     static GenerateRequest request(
             long step, long version, List<int[]> prompts, int g, int maxNew, List<Integer> stop) {
         GenerateRequest.Builder r =
@@ -204,10 +221,7 @@ class GrpoBanditTest {
         Path model = tinyModel(dir);
         int g = 4;
         int maxNew = 10;
-        List<int[]> prompts = new ArrayList<>();
-        for (int length : new int[] {3, 9, 1, 14, 6, 11}) {
-            prompts.add(prompt(prompts.size(), length));
-        }
+        List<int[]> prompts = prompts(3, 9, 1, 14, 6, 11);
         List<Integer> stop = everyEighthToken();
         LearnerSettings settings =
                 settings(
@@ -225,9 +239,7 @@ class GrpoBanditTest {
                 PolicyTrainer trainer =
                         new PolicyTrainer(learnerModel, adapter, settings.grpoTrainer());
                 RolloutEngine engine = new RolloutEngine(load(model), 7)) {
-            Path v0 = dir.resolve("adapters/v0");
-            adapter.save(v0, model.toString());
-            engine.useAdapter(0, v0);
+            publish(adapter, engine, dir, model, 0);
             GenerateReply reply = engine.generate(request(1, 0, prompts, g, maxNew, stop));
             int early = 0;
             int cut = 0;
@@ -263,10 +275,7 @@ class GrpoBanditTest {
     void trainerGradientIsTheSumOfPerSampleGradients(@TempDir Path dir) {
         Path model = tinyModel(dir);
         int g = 3;
-        List<int[]> prompts = new ArrayList<>();
-        for (int length : new int[] {5, 1, 12, 8}) {
-            prompts.add(prompt(prompts.size(), length));
-        }
+        List<int[]> prompts = prompts(5, 1, 12, 8);
         List<Integer> stop = everyEighthToken();
         // One on-policy pass, no clipping of any kind: the gradient is -sum_i A_i grad log p_i
         // over completion tokens, divided by their number.
@@ -285,9 +294,7 @@ class GrpoBanditTest {
                 PolicyTrainer trainer =
                         new PolicyTrainer(learnerModel, adapter, settings.grpoTrainer());
                 RolloutEngine engine = new RolloutEngine(load(model), 5)) {
-            Path v0 = dir.resolve("adapters/v0");
-            adapter.save(v0, model.toString());
-            engine.useAdapter(0, v0);
+            publish(adapter, engine, dir, model, 0);
             GenerateReply reply = engine.generate(request(1, 0, prompts, g, 8, stop));
             Random rewards = new Random(11);
             List<TrainSample> samples =
@@ -332,10 +339,7 @@ class GrpoBanditTest {
         int g = 8;
         // Eight prompts of different lengths; four candidate first tokens ('a' to 'd').
         int[] candidates = {65, 66, 67, 68};
-        List<int[]> prompts = new ArrayList<>();
-        for (int length : new int[] {2, 7, 4, 12, 1, 9, 5, 15}) {
-            prompts.add(prompt(prompts.size(), length));
-        }
+        List<int[]> prompts = prompts(2, 7, 4, 12, 1, 9, 5, 15);
         int[] target = new int[prompts.size()];
         for (int p = 0; p < target.length; p++) {
             target[p] = candidates[(p * 3 + 1) % candidates.length];
@@ -380,9 +384,7 @@ class GrpoBanditTest {
             try (PolicyTrainer grpo =
                     new PolicyTrainer(learnerModel, adapter, settings.grpoTrainer())) {
                 for (int step = 0; step < 30; step++) {
-                    Path v = dir.resolve("adapters/v" + step);
-                    adapter.save(v, model.toString());
-                    engine.useAdapter(step, v);
+                    publish(adapter, engine, dir, model, step);
                     GenerateReply reply =
                             engine.generate(request(step, step, prompts, g, 3, List.of(EOS)));
                     grpo.grpo(
