@@ -54,6 +54,53 @@ class OptimTest {
         }
     }
 
+    /**
+     * Several tensors in one fused step: each element follows torch.optim.AdamW on its own, and a
+     * parameter without a gradient is not touched (not even by weight decay).
+     */
+    @Test
+    void shouldStepEveryTensorOfTheListLikeTorchAdamW() {
+        try (PointerScope scope = new PointerScope()) {
+            float[] w1 = {1f, -2f, 0.5f, 3f, -1f, 0.25f};
+            float[] w2 = {0.1f, 0.2f, -0.3f, 0.4f};
+            float[] c1 = {0.5f, -0.2f, 0.7f, 0.1f, -1.5f, 2f};
+            float[] c2 = {3f, -0.01f, 0.4f, -0.6f};
+            Tensor p1 = Tensors.fromFloats(w1.clone(), 2, 3);
+            Tensor p2 = Tensors.fromFloats(w2.clone(), 4);
+            Tensor frozen = Tensors.fromFloats(new float[] {7f}, 1);
+            p1.set_requires_grad(true);
+            p2.set_requires_grad(true);
+            frozen.set_requires_grad(true);
+            Map<String, Tensor> params = new LinkedHashMap<>();
+            params.put("a", p1);
+            params.put("b", p2);
+            params.put("frozen", frozen);
+            Tensor k1 = Tensors.fromFloats(c1, 2, 3);
+            Tensor k2 = Tensors.fromFloats(c2, 4);
+            int steps = 3;
+            try (AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.01)) {
+                for (int i = 0; i < steps; i++) {
+                    opt.zeroGrad();
+                    p1.mul(k1).sum().add(p2.mul(k2).sum()).backward();
+                    opt.step(0.1);
+                }
+            }
+            float[] got1 = Tensors.toFloats(p1);
+            float[] got2 = Tensors.toFloats(p2);
+            for (int j = 0; j < w1.length; j++) {
+                double[] g = new double[steps];
+                java.util.Arrays.fill(g, c1[j]);
+                assertEquals(referenceAdamW(w1[j], g, 0.1, 0.01)[steps - 1], got1[j], 1e-6);
+            }
+            for (int j = 0; j < w2.length; j++) {
+                double[] g = new double[steps];
+                java.util.Arrays.fill(g, c2[j]);
+                assertEquals(referenceAdamW(w2[j], g, 0.1, 0.01)[steps - 1], got2[j], 1e-6);
+            }
+            assertEquals(7f, Tensors.toFloats(frozen)[0], 0f);
+        }
+    }
+
     @Test
     void shouldResumeFromSavedStateExactly() {
         try (PointerScope scope = new PointerScope()) {
@@ -116,6 +163,10 @@ class OptimTest {
             assertEquals(5.0, norm, 1e-6);
             assertEquals(3.0 / (5 + 1e-6), Tensors.toFloats(x.grad())[0], 1e-6);
             assertEquals(4.0 / (5 + 1e-6), Tensors.toFloats(y.grad())[0], 1e-6);
+            // Under the limit: the norm is reported, the gradients are left as they are.
+            double again = GradientClipping.clipByGlobalNorm(java.util.List.of(x, y), 10.0);
+            assertEquals(1.0, again, 1e-5);
+            assertEquals(3.0 / (5 + 1e-6), Tensors.toFloats(x.grad())[0], 1e-6);
         }
     }
 }
