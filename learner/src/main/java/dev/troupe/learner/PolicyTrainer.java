@@ -211,14 +211,15 @@ public final class PolicyTrainer implements AutoCloseable {
                         TokenLogProbs.compute(
                                 model,
                                 PaddedBatch.rows(batch.ids(), mf, mt),
-                                PaddedBatch.rows(batch.attention(), mf, mt),
+                                null, // right-padded: see PaddedBatch
                                 null,
                                 adapter,
                                 true,
                                 config.logProbChunk(),
                                 true,
                                 config.recomputeActivations(),
-                                config.seed() * 1_000_003L + updates);
+                                config.seed() * 1_000_003L + updates,
+                                batch.firstLossPosition(mf, mt));
                 Tensor logp = lp.logProbs();
                 Tensor part;
                 if (sft) {
@@ -330,12 +331,15 @@ public final class PolicyTrainer implements AutoCloseable {
                                 TokenLogProbs.compute(
                                                 model,
                                                 PaddedBatch.rows(batch.ids(), f, t),
-                                                PaddedBatch.rows(batch.attention(), f, t),
+                                                null, // right-padded: see PaddedBatch
                                                 null,
                                                 lora,
                                                 training,
                                                 config.logProbChunk(),
-                                                false)
+                                                false,
+                                                false,
+                                                0,
+                                                batch.firstLossPosition(f, t))
                                         .logProbs());
                     }
                     return torch.cat(new TensorVector(parts.toArray(new Tensor[0])), 0);

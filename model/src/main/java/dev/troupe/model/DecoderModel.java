@@ -345,14 +345,10 @@ public final class DecoderModel implements AutoCloseable {
             Tensor inputIds, Tensor attentionMask, Tensor positionIds, int past) {
         long b = inputIds.size(0);
         long t = inputIds.size(1);
-        Tensor keyValid =
-                attentionMask != null
-                        ? attentionMask
-                        : Tensors.ones(device, DType.I64, b, past + t);
-        if (keyValid.size(1) != past + t) {
+        if (attentionMask != null && attentionMask.size(1) != past + t) {
             throw new IllegalArgumentException(
                     "attention mask covers "
-                            + keyValid.size(1)
+                            + attentionMask.size(1)
                             + " positions; cache holds "
                             + past
                             + " and the input adds "
@@ -363,8 +359,25 @@ public final class DecoderModel implements AutoCloseable {
             positions =
                     Tensors.arange(device, past + t).narrow(0, past, t).unsqueeze(0).expand(b, t);
         }
+        // Without padding or a past, a layer whose window covers the whole input is plainly
+        // causal: no mask (null), so the attention kernel applies causality itself, which lets
+        // libtorch pick flash attention (an explicit mask rules it out).
+        boolean causal = attentionMask == null && past == 0;
+        Tensor keyValid =
+                attentionMask != null
+                        ? attentionMask
+                        : causal ? null : Tensors.ones(device, DType.I64, b, past + t);
         return new LayerContext(
-                masksByWindow(win -> AttentionMask.build(keyValid, t, win)),
+                masksByWindow(
+                        win ->
+                                causal && (win == 0 || win >= t)
+                                        ? null
+                                        : AttentionMask.build(
+                                                keyValid != null
+                                                        ? keyValid
+                                                        : Tensors.ones(device, DType.I64, b, t),
+                                                t,
+                                                win)),
                 rope.cosSin(positions, dtype));
     }
 
@@ -395,7 +408,10 @@ public final class DecoderModel implements AutoCloseable {
                 rope.cosSin(positionIds, dtype));
     }
 
-    /** One mask per layer, built once per distinct attention window (0: none). */
+    /**
+     * One mask per layer, built once per distinct attention window (0: none); null where the layer
+     * is plainly causal.
+     */
     private Tensor[] masksByWindow(java.util.function.IntFunction<Tensor> build) {
         Map<Integer, Tensor> byWindow = new HashMap<>();
         Tensor[] masks = new Tensor[layers.length];

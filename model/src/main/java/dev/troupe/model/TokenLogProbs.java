@@ -75,6 +75,7 @@ public final class TokenLogProbs {
         private final int chunk;
         private final long seed;
         private final boolean dropout;
+        private final long from;
 
         DeferredHead(
                 DecoderModel model,
@@ -83,7 +84,9 @@ public final class TokenLogProbs {
                 LoraLookup lora,
                 boolean training,
                 int chunk,
-                long seed) {
+                long seed,
+                long from) {
+            this.from = from;
             this.model = model;
             this.hidden = Owned.keep(hidden);
             this.inputIds = Owned.keep(inputIds);
@@ -119,7 +122,7 @@ public final class TokenLogProbs {
                 Tensor leaf = hidden.detach();
                 leaf.requires_grad_(true);
                 long t = inputIds.size(1);
-                for (long start = 0; start < t - 1; start += chunk) {
+                for (long start = from; start < t - 1; start += chunk) {
                     long len = Math.min(chunk, t - 1 - start);
                     try (PointerScope chunkScope = new PointerScope()) {
                         Tensor lp =
@@ -187,8 +190,47 @@ public final class TokenLogProbs {
             boolean withEntropy,
             boolean recompute,
             long seed) {
+        return compute(
+                model,
+                inputIds,
+                attentionMask,
+                positionIds,
+                lora,
+                training,
+                chunk,
+                withEntropy,
+                recompute,
+                seed,
+                0);
+    }
+
+    /**
+     * As above, with the LM head run only from position {@code from} on: earlier positions (a
+     * batch's shortest prompt, whose tokens no loss reads) get log-prob and entropy 0 and cost no
+     * LM-head work, a third of it for 128-token prompts and 256-token completions.
+     */
+    public static Result compute(
+            DecoderModel model,
+            Tensor inputIds,
+            Tensor attentionMask,
+            Tensor positionIds,
+            LoraLookup lora,
+            boolean training,
+            int chunk,
+            boolean withEntropy,
+            boolean recompute,
+            long seed,
+            long from) {
         if (chunk <= 0) {
             throw new IllegalArgumentException("chunk must be > 0");
+        }
+        if (from < 0 || from >= inputIds.size(1) - 1) {
+            throw new IllegalArgumentException(
+                    "first log-prob position "
+                            + from
+                            + " outside [0, "
+                            + (inputIds.size(1) - 1)
+                            + ")");
         }
         if (recompute && (positionIds != null || !training)) {
             throw new IllegalArgumentException(
@@ -207,13 +249,25 @@ public final class TokenLogProbs {
                             : model.hidden(
                                     inputIds, attentionMask, positionIds, null, lora, training);
             if (recomputed != null) {
-                head = new DeferredHead(model, h, inputIds, lora, training, chunk, seed);
+                head = new DeferredHead(model, h, inputIds, lora, training, chunk, seed, from);
             }
             List<Tensor> lps = new ArrayList<>();
             List<Tensor> ents = new ArrayList<>();
+            if (from > 0) {
+                Tensor skipped =
+                        torch.zeros(
+                                new long[] {inputIds.size(0), from},
+                                new org.bytedeco.pytorch.TensorOptions(
+                                                dev.troupe.tensor.DType.F32.scalarType())
+                                        .device(
+                                                new org.bytedeco.pytorch.DeviceOptional(
+                                                        inputIds.device())));
+                lps.add(skipped);
+                ents.add(skipped);
+            }
             try (NoGrad noGrad = head != null ? new NoGrad() : null) {
                 Tensor source = head != null ? h.detach() : h;
-                for (long start = 0; start < t - 1; start += chunk) {
+                for (long start = from; start < t - 1; start += chunk) {
                     long len = Math.min(chunk, t - 1 - start);
                     Tensor logSoftmax =
                             head != null

@@ -111,6 +111,80 @@ class RecomputedForwardTest {
     }
 
     @Test
+    void shouldRunTheHeadOnlyFromTheFirstLossPosition() {
+        // Positions before `from` (a batch's shortest prompt) get 0 and no LM-head work; the rest
+        // and every gradient of a loss on them are what the full pass gives, plain or recomputed.
+        LoraConfig withHead =
+                LoraConfig.of(4, 8, List.of("q_proj", "down_proj", "lm_head")).withInit("false");
+        try (DecoderModel m = model();
+                LoraAdapter full = LoraAdapter.create(m, withHead, 5);
+                LoraAdapter plain = LoraAdapter.create(m, withHead, 5);
+                LoraAdapter recomputed = LoraAdapter.create(m, withHead, 5);
+                PointerScope scope = new PointerScope()) {
+            Tensor[] b = batch(m.spec().hiddenSize());
+            float[] weights = Tensors.toFloats(b[2].narrow(1, 0, 5).select(2, 0).contiguous());
+            for (int row = 0; row < 2; row++) {
+                weights[row * 5] = 0;
+                weights[row * 5 + 1] = 0;
+            }
+            Tensor w = Tensors.fromFloats(weights, 2, 5);
+            TokenLogProbs.Result f =
+                    TokenLogProbs.compute(m, b[0], null, null, full, true, 2, true, false, 1);
+            f.logProbs().mul(w).sum().backward();
+            float[] lpFull = Tensors.toFloats(f.logProbs());
+            float[] entFull = Tensors.toFloats(f.entropy());
+            for (int i = 0; i < lpFull.length; i++) {
+                if (i % 5 < 2) {
+                    lpFull[i] = 0;
+                    entFull[i] = 0;
+                }
+            }
+            List<float[]> expected = grads(full);
+            for (LoraAdapter a : List.of(plain, recomputed)) {
+                TokenLogProbs.Result r =
+                        TokenLogProbs.compute(
+                                m, b[0], null, null, a, true, 2, true, a == recomputed, 1, 2);
+                assertArrayEquals(lpFull, Tensors.toFloats(r.logProbs()), 1e-6f, "lp");
+                assertArrayEquals(entFull, Tensors.toFloats(r.entropy()), 1e-6f, "entropy");
+                r.logProbs().mul(w).sum().backward();
+                r.finishBackward();
+                List<float[]> actual = grads(a);
+                for (int i = 0; i < expected.size(); i++) {
+                    assertArrayEquals(expected.get(i), actual.get(i), 1e-5f, "parameter " + i);
+                }
+            }
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () ->
+                            TokenLogProbs.compute(
+                                    m, b[0], null, null, plain, false, 2, false, false, 1, 5));
+        }
+    }
+
+    @Test
+    void shouldGiveRightPaddedRowsTheMaskedResultWithoutAMask() {
+        // Without a mask the layers attend causally (libtorch's own masking, which allows flash
+        // attention on a GPU); a right-padded row's real tokens see exactly what its mask shows.
+        try (DecoderModel m = model();
+                LoraAdapter a = LoraAdapter.create(m, LORA, 5);
+                PointerScope scope = new PointerScope()) {
+            Tensor[] b = batch(m.spec().hiddenSize());
+            Tensor masked = m.hidden(b[0], b[1], null, null, a, false);
+            Tensor causal = m.hidden(b[0], null, null, null, a, false);
+            assertArrayEquals(
+                    Tensors.toFloats(masked.narrow(0, 0, 1)),
+                    Tensors.toFloats(causal.narrow(0, 0, 1)),
+                    1e-6f,
+                    "unpadded row");
+            assertArrayEquals(
+                    Tensors.toFloats(masked.narrow(0, 1, 1).narrow(1, 0, 4)),
+                    Tensors.toFloats(causal.narrow(0, 1, 1).narrow(1, 0, 4)),
+                    1e-6f,
+                    "real tokens of the padded row");
+        }
+    }
+
+    @Test
     void shouldRefuseBackwardBeforeTheLossWasBackpropagated() {
         try (DecoderModel m = model();
                 LoraAdapter a = LoraAdapter.create(m, LORA, 5);

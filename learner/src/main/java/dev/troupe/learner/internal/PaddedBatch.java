@@ -13,6 +13,11 @@ import org.bytedeco.pytorch.Tensor;
  * Samples right-padded into tensors on a device. Log-probability position {@code j} predicts token
  * {@code j + 1}, so the per-position tensors have length {@code T - 1}.
  *
+ * <p>Right padding puts every pad after its row's real tokens, so plain causal attention gives each
+ * real token exactly what the padding mask would (positions are 0.. either way): the trainer runs
+ * the model without a mask, which lets libtorch use flash attention. Pad positions compute garbage
+ * that no loss position reads.
+ *
  * @param ids (N, T) int64 token ids, padding 0
  * @param attention (N, T) int64, 1 for real tokens
  * @param completionMask (N, T-1) fp32, 1 where the predicted token is in its sample's {@link
@@ -20,6 +25,7 @@ import org.bytedeco.pytorch.Tensor;
  * @param advantages (N, T-1) fp32, the sample's advantage at its completion positions
  * @param rolloutLogProbs (N, T-1) fp32 behaviour log-probs at completion positions, or null
  * @param completionTokens number of loss tokens in the batch
+ * @param firstLoss each row's first loss position (T - 1 for a row without loss tokens)
  */
 public record PaddedBatch(
         Tensor ids,
@@ -27,7 +33,8 @@ public record PaddedBatch(
         Tensor completionMask,
         Tensor advantages,
         Tensor rolloutLogProbs,
-        long completionTokens)
+        long completionTokens,
+        int[] firstLoss)
         implements AutoCloseable {
 
     /** Builds the tensors; the batch owns them until closed. */
@@ -45,6 +52,8 @@ public record PaddedBatch(
         float[] adv = new float[n * (t - 1)];
         float[] lp = rollout ? new float[n * (t - 1)] : null;
         long tokens = 0;
+        int[] first = new int[n];
+        java.util.Arrays.fill(first, t - 1);
         for (int i = 0; i < n; i++) {
             TrainSample s = samples.get(i);
             int[] tok = s.tokens();
@@ -60,6 +69,7 @@ public record PaddedBatch(
                     continue;
                 }
                 int k = i * (t - 1) + j;
+                first[i] = Math.min(first[i], j);
                 mask[k] = 1;
                 adv[k] = s.advantage();
                 if (lp != null) {
@@ -75,8 +85,21 @@ public record PaddedBatch(
                     move(Tensors.fromFloats(mask, n, t - 1), d, DType.F32),
                     move(Tensors.fromFloats(adv, n, t - 1), d, DType.F32),
                     lp == null ? null : move(Tensors.fromFloats(lp, n, t - 1), d, DType.F32),
-                    tokens);
+                    tokens,
+                    first);
         }
+    }
+
+    /**
+     * The first position of rows [from, to) that any loss reads: log-probs before it need no LM
+     * head. 0 if no row has a loss token.
+     */
+    public long firstLossPosition(long from, long to) {
+        int min = Integer.MAX_VALUE;
+        for (long i = from; i < to; i++) {
+            min = Math.min(min, firstLoss[(int) i]);
+        }
+        return min >= paddedLength() - 1 ? 0 : min;
     }
 
     private static Tensor move(Tensor host, Device d, DType dtype) {

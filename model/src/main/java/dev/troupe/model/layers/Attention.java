@@ -15,7 +15,8 @@ public final class Attention {
     /**
      * @param x (B, T, hidden) normed input
      * @param cosSin RoPE tables for the T positions, each (B, T, head_dim)
-     * @param mask (B, 1, T, S) bool, S = past + T
+     * @param mask (B, 1, T, S) bool, S = past + T; null for plain causal attention over the T
+     *     positions (no past)
      * @param cache the layer's KV cache, or null (then S = T)
      * @return (B, T, hidden)
      */
@@ -69,7 +70,7 @@ public final class Attention {
             // expansion). Same result; the mask (B, 1, 1, S) broadcasts over the group.
             long kvHeads = spec.numKvHeads();
             Tensor grouped = q.reshape(b, kvHeads, spec.numHeads() / kvHeads, d);
-            o = Ops.attention(grouped, k, v, mask, 1.0 / Math.sqrt(d), false);
+            o = Ops.attention(grouped, k, v, mask, false, 1.0 / Math.sqrt(d), false);
             o = o.reshape(b, 1, -1);
         } else {
             o =
@@ -78,6 +79,7 @@ public final class Attention {
                             k,
                             v,
                             mask,
+                            mask == null && t > 1,
                             1.0 / Math.sqrt(d),
                             spec.numHeads() != spec.numKvHeads());
             o = o.transpose(1, 2).reshape(b, t, -1);

@@ -67,16 +67,26 @@ public final class Ops {
         return torch.cat(new TensorVector(parts), dim);
     }
 
-    /** Scaled dot-product attention with a boolean mask (true = attend) and optional GQA. */
+    /**
+     * Scaled dot-product attention with a boolean mask (true = attend) or, with {@code causal},
+     * libtorch's own causal masking (queries and keys at the same positions; no mask then), and
+     * optional GQA.
+     */
     public static Tensor attention(
-            Tensor q, Tensor k, Tensor v, Tensor boolMask, double scale, boolean gqa) {
+            Tensor q,
+            Tensor k,
+            Tensor v,
+            Tensor boolMask,
+            boolean causal,
+            double scale,
+            boolean gqa) {
         return torch.scaled_dot_product_attention(
                 q,
                 k,
                 v,
                 boolMask == null ? new TensorOptional() : new TensorOptional(boolMask),
                 0.0,
-                false,
+                causal,
                 new DoubleOptional(scale),
                 gqa);
     }
