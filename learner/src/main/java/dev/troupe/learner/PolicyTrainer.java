@@ -7,8 +7,10 @@ import dev.troupe.learner.optim.AdamW;
 import dev.troupe.learner.optim.GradientClipping;
 import dev.troupe.model.DecoderModel;
 import dev.troupe.model.TokenLogProbs;
+import dev.troupe.model.layers.Ops;
 import dev.troupe.model.lora.LoraAdapter;
 import dev.troupe.model.lora.LoraLookup;
+import dev.troupe.tensor.DType;
 import dev.troupe.tensor.NoGrad;
 import dev.troupe.tensor.Owned;
 import dev.troupe.tensor.Tensors;
@@ -59,6 +61,7 @@ public final class PolicyTrainer implements AutoCloseable {
         this.model = model;
         this.adapter = adapter;
         this.config = config;
+        adapter.autocast(config.loraAutocast());
         this.optimizer =
                 new AdamW(
                         adapter.peftTensors(),
@@ -142,6 +145,7 @@ public final class PolicyTrainer implements AutoCloseable {
                 }
             }
             updates++;
+            stats.read();
             if (stats.isTokens > 0) {
                 m.put("rollout_learner_log_prob_gap", stats.isGap / stats.isTokens);
                 m.put("rollout_learner_log_prob_gap_max", stats.isGapMax);
@@ -170,8 +174,21 @@ public final class PolicyTrainer implements AutoCloseable {
         return m;
     }
 
-    /** Accumulators across micro-batches and passes, weighted by tokens. */
+    /**
+     * Accumulators across micro-batches and passes, weighted by tokens. The per-token statistics
+     * add up on the device and are read once, after the last backward pass: reading each as it is
+     * computed would make the host wait for the GPU in the middle of every micro-batch, before it
+     * launches the backward pass.
+     */
     private static final class Stats {
+        static final int CLIP = 0; // clip fraction, lower clip fraction, approximate KL
+        static final int KL = 3;
+        static final int ENTROPY = 4;
+        static final int LOSS = 5;
+        static final int IS_GAP = 6;
+        static final int IS_TRUNCATED = 7;
+        static final int IS_GAP_MAX = 8;
+        private Tensor sums;
         double loss;
         double clipFraction;
         double clipFractionLower;
@@ -185,6 +202,52 @@ public final class PolicyTrainer implements AutoCloseable {
         double isTruncated;
         double isTokens;
         final List<Double> gradNorms = new ArrayList<>();
+
+        /** Adds {@code values} into the sums from slot {@code at} on. */
+        void add(int at, Tensor values) {
+            if (sums == null) {
+                sums =
+                        Owned.keep(
+                                torch.zeros(
+                                        new long[] {9},
+                                        new org.bytedeco.pytorch.TensorOptions(
+                                                        DType.F32.scalarType())
+                                                .device(
+                                                        new org.bytedeco.pytorch.DeviceOptional(
+                                                                values.device()))));
+            }
+            try (NoGrad noGrad = new NoGrad()) {
+                sums.narrow(0, at, values.size(0)).add_(values.detach());
+            }
+        }
+
+        /** Keeps the largest {@code value} (1) seen in the max slot. */
+        void maxGap(Tensor value) {
+            add(IS_GAP_MAX, value.mul(Ops.s(0.0)));
+            try (NoGrad noGrad = new NoGrad()) {
+                Tensor slot = sums.narrow(0, IS_GAP_MAX, 1);
+                slot.copy_(torch.maximum(slot, value.detach()));
+            }
+        }
+
+        /** Reads the device sums into the fields (one wait for the GPU), and frees them. */
+        void read() {
+            if (sums == null) {
+                return;
+            }
+            float[] v = Tensors.toFloats(sums);
+            Owned.release(sums);
+            sums = null;
+            clipFraction += v[CLIP];
+            clipFractionLower += v[CLIP + 1];
+            approxKl += v[CLIP + 2];
+            kl += v[KL];
+            entropy += v[ENTROPY];
+            loss += v[LOSS];
+            isGap += v[IS_GAP];
+            isTruncated += v[IS_TRUNCATED];
+            isGapMax = Math.max(isGapMax, v[IS_GAP_MAX]);
+        }
     }
 
     private double miniBatchStep(
@@ -197,16 +260,13 @@ public final class PolicyTrainer implements AutoCloseable {
             boolean sft,
             Stats stats) {
         optimizer.zeroGrad();
-        double miniTokens;
-        try (PointerScope s = new PointerScope()) {
-            miniTokens = Tensors.item(PaddedBatch.rows(batch.completionMask(), from, to).sum());
-        }
+        double miniTokens = batch.lossTokens(from, to);
         long miniSequences = to - from;
         for (long mf = from; mf < to; mf += config.microBatchSize()) {
             long mt = Math.min(to, mf + config.microBatchSize());
             try (PointerScope s = new PointerScope()) {
                 Tensor mask = PaddedBatch.rows(batch.completionMask(), mf, mt);
-                double microTokens = Tensors.item(mask.sum());
+                double microTokens = batch.lossTokens(mf, mt);
                 TokenLogProbs.Result lp =
                         TokenLogProbs.compute(
                                 model,
@@ -217,7 +277,9 @@ public final class PolicyTrainer implements AutoCloseable {
                                 true,
                                 config.logProbChunk(),
                                 true,
-                                config.recomputeActivations(),
+                                config.recomputeActivations()
+                                        ? TokenLogProbs.Backward.RECOMPUTED
+                                        : TokenLogProbs.Backward.DEFERRED_HEAD,
                                 config.seed() * 1_000_003L + updates,
                                 batch.firstLossPosition(mf, mt));
                 Tensor logp = lp.logProbs();
@@ -268,12 +330,14 @@ public final class PolicyTrainer implements AutoCloseable {
                                             miniTokens,
                                             miniSequences,
                                             batch.paddedLength());
-                    stats.clipFraction += pl.clipFraction() * microTokens;
-                    stats.clipFractionLower += pl.clipFractionLower() * microTokens;
-                    stats.approxKl += pl.approxKl() * microTokens;
+                    stats.add(Stats.CLIP, pl.means().mul(Ops.s(microTokens)));
                     if (ref != null) {
                         Tensor klTokens = config.kl().estimate(logp, PaddedBatch.rows(ref, mf, mt));
-                        stats.kl += PolicyLoss.maskedMean(klTokens.detach(), mask) * microTokens;
+                        stats.add(
+                                Stats.KL,
+                                PolicyLoss.maskedMeanOnDevice(klTokens, mask)
+                                        .mul(Ops.s(microTokens))
+                                        .unsqueeze(0));
                         part =
                                 part.add(
                                         config.aggregation()
@@ -286,9 +350,13 @@ public final class PolicyTrainer implements AutoCloseable {
                                                 .mul(new Scalar(config.klBeta())));
                     }
                 }
-                stats.entropy += PolicyLoss.maskedMean(lp.entropy().detach(), mask) * microTokens;
+                stats.add(
+                        Stats.ENTROPY,
+                        PolicyLoss.maskedMeanOnDevice(lp.entropy(), mask)
+                                .mul(Ops.s(microTokens))
+                                .unsqueeze(0));
+                stats.add(Stats.LOSS, part.detach().to(DType.F32.scalarType()).unsqueeze(0));
                 stats.tokens += microTokens;
-                stats.loss += Tensors.item(part.detach());
                 part.backward();
                 lp.finishBackward();
             }
@@ -313,9 +381,10 @@ public final class PolicyTrainer implements AutoCloseable {
             Tensor learner, Tensor rollout, Tensor mask, double tokens, Stats stats) {
         ImportanceSampling.Result is =
                 ImportanceSampling.truncated(learner, rollout, mask, config.importanceCap());
-        stats.isGap += is.meanAbsLogGap() * tokens;
-        stats.isGapMax = Math.max(stats.isGapMax, is.maxAbsLogGap());
-        stats.isTruncated += is.truncatedFraction() * tokens;
+        Tensor g = is.gaps();
+        stats.add(Stats.IS_GAP, g.narrow(0, 0, 1).mul(Ops.s(tokens)));
+        stats.maxGap(g.narrow(0, 1, 1));
+        stats.add(Stats.IS_TRUNCATED, g.narrow(0, 2, 1).mul(Ops.s(tokens)));
         stats.isTokens += tokens;
         return is.weights();
     }
@@ -337,7 +406,7 @@ public final class PolicyTrainer implements AutoCloseable {
                                                 training,
                                                 config.logProbChunk(),
                                                 false,
-                                                false,
+                                                TokenLogProbs.Backward.PLAIN,
                                                 0,
                                                 batch.firstLossPosition(f, t))
                                         .logProbs());

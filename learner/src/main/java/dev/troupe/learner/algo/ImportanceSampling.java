@@ -1,10 +1,13 @@
 package dev.troupe.learner.algo;
 
 import dev.troupe.tensor.Owned;
+import dev.troupe.tensor.Tensors;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Truncated importance sampling (TIS, <a href="https://fengyao.notion.site/off-policy-rl">Yao et
@@ -15,9 +18,24 @@ import org.bytedeco.pytorch.Tensor;
 public final class ImportanceSampling {
     private ImportanceSampling() {}
 
-    /** The weights and how far apart the two were. */
-    public record Result(
-            Tensor weights, double meanAbsLogGap, double maxAbsLogGap, double truncatedFraction) {}
+    /**
+     * The weights and how far apart the two were: {@code gaps} (3) fp32 on the device holds the
+     * mean and the max absolute log gap and the truncated fraction (read only when asked, so the
+     * caller need not wait for the GPU).
+     */
+    public record Result(Tensor weights, Tensor gaps) {
+        public double meanAbsLogGap() {
+            return Tensors.toFloats(gaps)[0];
+        }
+
+        public double maxAbsLogGap() {
+            return Tensors.toFloats(gaps)[1];
+        }
+
+        public double truncatedFraction() {
+            return Tensors.toFloats(gaps)[2];
+        }
+    }
 
     /**
      * @param learnerOldLogProbs (B, T) the learner's log-probabilities before the update
@@ -31,9 +49,7 @@ public final class ImportanceSampling {
             throw new IllegalArgumentException("importance-sampling cap must be > 0, got " + cap);
         }
         Tensor weights;
-        double meanGap;
-        double maxGap;
-        double truncated;
+        Tensor gaps;
         try (PointerScope scope = new PointerScope()) {
             Tensor gap = learnerOldLogProbs.sub(rolloutLogProbs).detach();
             Tensor raw = gap.exp();
@@ -41,10 +57,15 @@ public final class ImportanceSampling {
                     Owned.keep(
                             raw.clamp(new ScalarOptional(), new ScalarOptional(new Scalar(cap))));
             Tensor absGap = gap.abs().mul(mask);
-            meanGap = PolicyLoss.maskedMean(gap.abs(), mask);
-            maxGap = dev.troupe.tensor.Tensors.item(absGap.max());
-            truncated = PolicyLoss.maskedMean(raw.gt(new Scalar(cap)), mask);
+            gaps =
+                    Owned.keep(
+                            torch.stack(
+                                    new TensorVector(
+                                            PolicyLoss.maskedMeanOnDevice(gap.abs(), mask),
+                                            absGap.max().to(mask.scalar_type()),
+                                            PolicyLoss.maskedMeanOnDevice(
+                                                    raw.gt(new Scalar(cap)), mask))));
         }
-        return new Result(Owned.toCaller(weights), meanGap, maxGap, truncated);
+        return new Result(Owned.toCaller(weights), Owned.toCaller(gaps));
     }
 }

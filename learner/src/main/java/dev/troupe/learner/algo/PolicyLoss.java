@@ -6,6 +6,7 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -29,16 +30,24 @@ public final class PolicyLoss {
     /**
      * @param loss scalar, differentiable; null when no aggregation was asked for
      * @param perToken (B, T) the unaggregated loss
-     * @param clipFraction share of real tokens where the clipped term was taken
-     * @param clipFractionLower share where dual clipping bound the loss (negative advantages)
-     * @param approxKl mean {@code logp_old - logp} over real tokens (drift within the step)
+     * @param means (3) fp32 on the loss's device: clip fraction (share of real tokens where the
+     *     clipped term was taken), lower clip fraction (where dual clipping bound the loss,
+     *     negative advantages), approximate KL (mean {@code logp_old - logp} over real tokens, the
+     *     drift within the step); a device tensor, so computing the loss does not wait for the GPU
      */
-    public record Result(
-            Tensor loss,
-            Tensor perToken,
-            double clipFraction,
-            double clipFractionLower,
-            double approxKl) {}
+    public record Result(Tensor loss, Tensor perToken, Tensor means) {
+        public double clipFraction() {
+            return Tensors.toFloats(means)[0];
+        }
+
+        public double clipFractionLower() {
+            return Tensors.toFloats(means)[1];
+        }
+
+        public double approxKl() {
+            return Tensors.toFloats(means)[2];
+        }
+    }
 
     /**
      * @param logProbs (B, T) current log-probabilities, differentiable
@@ -64,9 +73,7 @@ public final class PolicyLoss {
         }
         Tensor loss;
         Tensor perToken;
-        double clipFraction;
-        double clipLower;
-        double approxKl;
+        Tensor means;
         try (PointerScope scope = new PointerScope()) {
             Tensor logRatio = logProbs.sub(oldLogProbs);
             Tensor ratio = logRatio.exp();
@@ -87,23 +94,34 @@ public final class PolicyLoss {
             }
             perToken = Owned.keep(tokens);
             loss = aggregation == null ? null : Owned.keep(aggregation.apply(tokens, mask));
-            clipFraction = maskedMean(l2.gt(l1), mask);
-            clipLower = maskedMean(clipMax.gt(l3).logical_and(negative), mask);
-            approxKl = maskedMean(logRatio.neg().detach(), mask);
+            means =
+                    Owned.keep(
+                            torch.stack(
+                                    new TensorVector(
+                                            maskedMeanOnDevice(l2.gt(l1), mask),
+                                            maskedMeanOnDevice(
+                                                    clipMax.gt(l3).logical_and(negative), mask),
+                                            maskedMeanOnDevice(logRatio.neg().detach(), mask))));
         }
         return new Result(
                 loss == null ? null : Owned.toCaller(loss),
                 Owned.toCaller(perToken),
-                clipFraction,
-                clipLower,
-                approxKl);
+                Owned.toCaller(means));
+    }
+
+    /** {@link #maskedMean} as a 0-dim tensor on the inputs' device (no wait for the GPU). */
+    public static Tensor maskedMeanOnDevice(Tensor x, Tensor mask) {
+        return x.to(mask.scalar_type())
+                .mul(mask)
+                .sum()
+                .div(mask.sum().add(new Scalar(1e-8)))
+                .detach();
     }
 
     /** {@code sum(x m) / (sum(m) + 1e-8)} as a Java double (veRL's masked_mean). */
     public static double maskedMean(Tensor x, Tensor mask) {
         try (PointerScope scope = new PointerScope()) {
-            Tensor xf = x.to(mask.scalar_type());
-            return Tensors.item(xf.mul(mask).sum().div(mask.sum().add(new Scalar(1e-8))));
+            return Tensors.item(maskedMeanOnDevice(x, mask));
         }
     }
 }

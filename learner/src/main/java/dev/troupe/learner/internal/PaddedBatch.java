@@ -26,6 +26,8 @@ import org.bytedeco.pytorch.Tensor;
  * @param rolloutLogProbs (N, T-1) fp32 behaviour log-probs at completion positions, or null
  * @param completionTokens number of loss tokens in the batch
  * @param firstLoss each row's first loss position (T - 1 for a row without loss tokens)
+ * @param rowLossTokens each row's number of loss positions (known on the host: counting them on the
+ *     device would make the trainer wait for the GPU)
  */
 public record PaddedBatch(
         Tensor ids,
@@ -34,7 +36,8 @@ public record PaddedBatch(
         Tensor advantages,
         Tensor rolloutLogProbs,
         long completionTokens,
-        int[] firstLoss)
+        int[] firstLoss,
+        int[] rowLossTokens)
         implements AutoCloseable {
 
     /** Builds the tensors; the batch owns them until closed. */
@@ -53,6 +56,7 @@ public record PaddedBatch(
         float[] lp = rollout ? new float[n * (t - 1)] : null;
         long tokens = 0;
         int[] first = new int[n];
+        int[] counts = new int[n];
         java.util.Arrays.fill(first, t - 1);
         for (int i = 0; i < n; i++) {
             TrainSample s = samples.get(i);
@@ -70,6 +74,7 @@ public record PaddedBatch(
                 }
                 int k = i * (t - 1) + j;
                 first[i] = Math.min(first[i], j);
+                counts[i]++;
                 mask[k] = 1;
                 adv[k] = s.advantage();
                 if (lp != null) {
@@ -86,8 +91,18 @@ public record PaddedBatch(
                     move(Tensors.fromFloats(adv, n, t - 1), d, DType.F32),
                     lp == null ? null : move(Tensors.fromFloats(lp, n, t - 1), d, DType.F32),
                     tokens,
-                    first);
+                    first,
+                    counts);
         }
+    }
+
+    /** Loss positions in rows [from, to). */
+    public long lossTokens(long from, long to) {
+        long n = 0;
+        for (long i = from; i < to; i++) {
+            n += rowLossTokens[(int) i];
+        }
+        return n;
     }
 
     /**
