@@ -58,6 +58,7 @@ public record LearnerSettings(Grpo grpo, Sft sft, Learner learner) {
             int microBatchSize,
             int logProbChunk,
             boolean recomputeActivations,
+            boolean loraAutocast,
             long seed,
             int keepAdapterVersions,
             AdapterSync adapterSync,
@@ -116,6 +117,7 @@ public record LearnerSettings(Grpo grpo, Sft sft, Learner learner) {
                         ConfigValues.intIn(root, l + "micro-batch-size", 1, 1 << 20),
                         ConfigValues.intIn(root, l + "log-prob-chunk", 1, 1 << 24),
                         root.getBoolean(l + "recompute-activations"),
+                        root.getBoolean(l + "lora-autocast"),
                         root.getLong(l + "seed"),
                         ConfigValues.intIn(root, l + "keep-adapter-versions", 1, 1 << 20),
                         ConfigValues.choice(root, l + "adapter-sync", AdapterSync.class),
@@ -186,6 +188,7 @@ public record LearnerSettings(Grpo grpo, Sft sft, Learner learner) {
                 grpo.importanceCap(),
                 learner.logProbChunk(),
                 learner.seed(),
-                learner.recomputeActivations());
+                learner.recomputeActivations(),
+                learner.loraAutocast());
     }
 }

@@ -27,6 +27,9 @@ import dev.troupe.learner.optim.LearningRateSchedule;
  * @param seed seeds LoRA dropout, per step
  * @param recomputeActivations keep only each layer's input and recompute layers in the backward
  *     pass ({@link dev.troupe.model.DecoderModel#forwardRecomputed})
+ * @param loraAutocast run the LoRA products in the activations' dtype, fp32 master weights (mixed
+ *     precision, {@link dev.troupe.model.lora.LoraLookup#autocast}); false: in fp32 as PEFT without
+ *     autocast
  */
 public record TrainerConfig(
         LearningRateSchedule schedule,
@@ -47,7 +50,52 @@ public record TrainerConfig(
         double importanceCap,
         int logProbChunk,
         long seed,
-        boolean recomputeActivations) {
+        boolean recomputeActivations,
+        boolean loraAutocast) {
+
+    /** With mixed-precision LoRA products (the default). */
+    public TrainerConfig(
+            LearningRateSchedule schedule,
+            double weightDecay,
+            double beta1,
+            double beta2,
+            double adamEps,
+            double maxGradNorm,
+            int microBatchSize,
+            int miniBatches,
+            int epochs,
+            double clipLow,
+            double clipHigh,
+            double dualClip,
+            double klBeta,
+            KlEstimator kl,
+            LossAggregation aggregation,
+            double importanceCap,
+            int logProbChunk,
+            long seed,
+            boolean recomputeActivations) {
+        this(
+                schedule,
+                weightDecay,
+                beta1,
+                beta2,
+                adamEps,
+                maxGradNorm,
+                microBatchSize,
+                miniBatches,
+                epochs,
+                clipLow,
+                clipHigh,
+                dualClip,
+                klBeta,
+                kl,
+                aggregation,
+                importanceCap,
+                logProbChunk,
+                seed,
+                recomputeActivations,
+                true);
+    }
 
     public TrainerConfig {
         if (microBatchSize <= 0 || miniBatches <= 0 || epochs <= 0 || logProbChunk <= 0) {

@@ -291,7 +291,7 @@ public final class DecoderModel implements AutoCloseable {
         if (merged != null) {
             return Ops.linear(h, merged, lmHead.bias());
         }
-        return Adapted.linear(h, lmHead, lora.lmHead(), training);
+        return Adapted.linear(h, lmHead, lora.lmHead(), training, lora.autocast());
     }
 
     private Tensor hiddenStates(

@@ -52,6 +52,11 @@ public enum DType {
         return this == F64 || this == F32 || this == F16 || this == BF16;
     }
 
+    /** bf16 or fp16: the dtypes mixed precision computes in. */
+    public boolean isHalf() {
+        return this == F16 || this == BF16;
+    }
+
     /**
      * The dtype with the given safetensors name.
      *

@@ -22,9 +22,38 @@ public final class Adapted {
      * @return (..., out)
      */
     public static Tensor linear(Tensor x, Linear base, LoraWeights lora, boolean training) {
+        return linear(x, base, lora, training, false);
+    }
+
+    /**
+     * As above; with {@code autocast} ({@link LoraLookup#autocast}) and half-precision activations
+     * the low-rank products run in the activations' dtype: {@code u = x A^T} reads the same {@code
+     * x} the base product saved for backward (no fp32 copy), and {@code y + scaling u B^T} is one
+     * {@code addmm}, the sum accumulated in fp32 inside the product and rounded once.
+     */
+    public static Tensor linear(
+            Tensor x, Linear base, LoraWeights lora, boolean training, boolean autocast) {
         Tensor y = Ops.linear(x, base);
         if (lora == null) {
             return y;
+        }
+        if (autocast
+                && !DType.same(x.scalar_type(), lora.a().scalar_type())
+                && DType.fromScalarType(x.scalar_type()).isHalf()) {
+            Tensor in = x;
+            if (training && lora.dropout() > 0) {
+                in = torch.dropout(x, lora.dropout(), true);
+            }
+            Tensor u = torch.linear(in, lora.a().to(x.scalar_type()));
+            long out = y.size(-1);
+            long r = u.size(-1);
+            return torch.addmm(
+                            y.reshape(-1, out),
+                            u.reshape(-1, r),
+                            lora.b().to(x.scalar_type()).t(),
+                            Ops.s(1.0),
+                            Ops.s(lora.scaling()))
+                    .view(y.sizes());
         }
         return addInDtypeOf(y, lowRank(x, lora.a(), lora.b(), lora, training));
     }
@@ -44,7 +73,7 @@ public final class Adapted {
         if (merged != null) {
             return Ops.linear(x, merged, base.bias());
         }
-        return linear(x, base, lora.get(layer, projection), training);
+        return linear(x, base, lora.get(layer, projection), training, lora.autocast());
     }
 
     /** {@code y + delta} computed in the promoted dtype, then cast back to y's (PEFT's order). */

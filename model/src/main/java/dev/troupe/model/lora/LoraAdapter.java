@@ -56,6 +56,7 @@ public final class LoraAdapter implements LoraLookup, AutoCloseable {
     private final DecoderSpec spec;
     private final LoraWeights[][] slots;
     private final LoraWeights lmHead;
+    private volatile boolean autocast;
 
     /** PEFT key stem (without .lora_A.weight) to weights, in key order. */
     private final Map<String, LoraWeights> byKeyStem;
@@ -453,6 +454,20 @@ public final class LoraAdapter implements LoraLookup, AutoCloseable {
     @Override
     public LoraWeights get(int layer, Projection projection) {
         return slots[layer][projection.ordinal()];
+    }
+
+    @Override
+    public boolean autocast() {
+        return autocast;
+    }
+
+    /**
+     * Runs the low-rank products in the activations' dtype ({@link LoraLookup#autocast}) or, with
+     * false (the default), in fp32 as PEFT does without autocast. The weights stay fp32 either way.
+     */
+    public LoraAdapter autocast(boolean on) {
+        this.autocast = on;
+        return this;
     }
 
     @Override

@@ -47,6 +47,17 @@ public interface LoraLookup {
         return false;
     }
 
+    /**
+     * Whether the low-rank products run in the activations' dtype, the fp32 weights cast to it on
+     * the way in, as under {@code torch.autocast} (mixed precision: what TRL with {@code bf16=True}
+     * and veRL's FSDP param dtype do), instead of in the weights' fp32 as plain PEFT does. In bf16
+     * it keeps no fp32 copy of a layer's input or output for the backward pass and adds the update
+     * inside the second product.
+     */
+    default boolean autocast() {
+        return false;
+    }
+
     /** No adapter: the base model. */
     LoraLookup NONE =
             new LoraLookup() {
