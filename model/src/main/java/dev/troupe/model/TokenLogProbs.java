@@ -199,15 +199,32 @@ public final class TokenLogProbs {
                 training,
                 chunk,
                 withEntropy,
-                recompute,
+                recompute ? Backward.RECOMPUTED : Backward.PLAIN,
                 seed,
                 0);
+    }
+
+    /** What a training pass keeps for its backward pass. */
+    public enum Backward {
+        /** Everything autograd records: every layer's activations and each LM-head chunk's. */
+        PLAIN,
+        /**
+         * The layers' activations; the LM head is differentiated chunk by chunk after the loss
+         * ({@link DeferredHead}), so no chunk's (B, chunk, vocab) fp32 log-softmax is kept.
+         */
+        DEFERRED_HEAD,
+        /**
+         * Only each layer's input ({@link DecoderModel#forwardRecomputed}), and the deferred head.
+         */
+        RECOMPUTED
     }
 
     /**
      * As above, with the LM head run only from position {@code from} on: earlier positions (a
      * batch's shortest prompt, whose tokens no loss reads) get log-prob and entropy 0 and cost no
-     * LM-head work, a third of it for 128-token prompts and 256-token completions.
+     * LM-head work, a third of it for 128-token prompts and 256-token completions. With {@code
+     * backward} other than {@link Backward#PLAIN} (a training pass with gradients) the caller must
+     * call {@link Result#finishBackward} after its backward pass.
      */
     public static Result compute(
             DecoderModel model,
@@ -218,9 +235,10 @@ public final class TokenLogProbs {
             boolean training,
             int chunk,
             boolean withEntropy,
-            boolean recompute,
+            Backward backward,
             long seed,
             long from) {
+        boolean recompute = backward == Backward.RECOMPUTED;
         if (chunk <= 0) {
             throw new IllegalArgumentException("chunk must be > 0");
         }
@@ -232,9 +250,11 @@ public final class TokenLogProbs {
                             + (inputIds.size(1) - 1)
                             + ")");
         }
-        if (recompute && (positionIds != null || !training)) {
-            throw new IllegalArgumentException(
-                    "recomputed layers are for training passes with default positions");
+        if (recompute && positionIds != null) {
+            throw new IllegalArgumentException("recomputed layers take default positions");
+        }
+        if (backward != Backward.PLAIN && !training) {
+            throw new IllegalArgumentException(backward + " is for training passes");
         }
         Tensor lp;
         Tensor ent = null;
@@ -248,7 +268,7 @@ public final class TokenLogProbs {
                             ? recomputed.hidden()
                             : model.hidden(
                                     inputIds, attentionMask, positionIds, null, lora, training);
-            if (recomputed != null) {
+            if (backward != Backward.PLAIN) {
                 head = new DeferredHead(model, h, inputIds, lora, training, chunk, seed, from);
             }
             List<Tensor> lps = new ArrayList<>();

@@ -113,12 +113,14 @@ class RecomputedForwardTest {
     @Test
     void shouldRunTheHeadOnlyFromTheFirstLossPosition() {
         // Positions before `from` (a batch's shortest prompt) get 0 and no LM-head work; the rest
-        // and every gradient of a loss on them are what the full pass gives, plain or recomputed.
+        // and every gradient of a loss on them are what the full pass gives, whatever the pass
+        // keeps for backward (all, all but the LM head's chunks, only the layers' inputs).
         LoraConfig withHead =
                 LoraConfig.of(4, 8, List.of("q_proj", "down_proj", "lm_head")).withInit("false");
         try (DecoderModel m = model();
                 LoraAdapter full = LoraAdapter.create(m, withHead, 5);
                 LoraAdapter plain = LoraAdapter.create(m, withHead, 5);
+                LoraAdapter deferred = LoraAdapter.create(m, withHead, 5);
                 LoraAdapter recomputed = LoraAdapter.create(m, withHead, 5);
                 PointerScope scope = new PointerScope()) {
             Tensor[] b = batch(m.spec().hiddenSize());
@@ -140,10 +142,24 @@ class RecomputedForwardTest {
                 }
             }
             List<float[]> expected = grads(full);
-            for (LoraAdapter a : List.of(plain, recomputed)) {
+            for (LoraAdapter a : List.of(plain, deferred, recomputed)) {
                 TokenLogProbs.Result r =
                         TokenLogProbs.compute(
-                                m, b[0], null, null, a, true, 2, true, a == recomputed, 1, 2);
+                                m,
+                                b[0],
+                                null,
+                                null,
+                                a,
+                                true,
+                                2,
+                                true,
+                                a == recomputed
+                                        ? TokenLogProbs.Backward.RECOMPUTED
+                                        : a == deferred
+                                                ? TokenLogProbs.Backward.DEFERRED_HEAD
+                                                : TokenLogProbs.Backward.PLAIN,
+                                1,
+                                2);
                 assertArrayEquals(lpFull, Tensors.toFloats(r.logProbs()), 1e-6f, "lp");
                 assertArrayEquals(entFull, Tensors.toFloats(r.entropy()), 1e-6f, "entropy");
                 r.logProbs().mul(w).sum().backward();
@@ -157,7 +173,17 @@ class RecomputedForwardTest {
                     IllegalArgumentException.class,
                     () ->
                             TokenLogProbs.compute(
-                                    m, b[0], null, null, plain, false, 2, false, false, 1, 5));
+                                    m,
+                                    b[0],
+                                    null,
+                                    null,
+                                    plain,
+                                    false,
+                                    2,
+                                    false,
+                                    TokenLogProbs.Backward.PLAIN,
+                                    1,
+                                    5));
         }
     }
 
