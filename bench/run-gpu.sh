@@ -9,7 +9,8 @@
 # .device/bundle.tar.xz or unpacked at $TROUPE_BUNDLE:
 #   bench/run-gpu.sh [--quick] [RESULTS_DIR]     (default RESULTS_DIR: $OUT or bench/results)
 # HF_JSON=FILE reuses the Python side's figures of an earlier job instead of measuring them again;
-# LEARNER_JSON_DIR=DIR reuses both systems' learner-step figures (learner-*.json) of an earlier job.
+# LEARNER_JSON_DIR=DIR reuses both systems' learner-step figures (learner-*.json) of an earlier job;
+# PROBES_DIR=DIR the op probe and decode launch counts (op-probe.txt, launch-*.txt).
 # The results name what was reused.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,10 +59,18 @@ for shape in qwen2.5-0.5b qwen2.5-1.5b; do
   for chunk in 64 384; do
     $TROUPE learner "$MODELS" $shape $chunk "$RAW/learner-troupe-$shape-$chunk.json" $QUICK 2>&1 | tail -1
   done
+  # Recomputed activations (troupe.learner.recompute-activations): the low-memory setting.
+  $TROUPE learner "$MODELS" $shape 64 "$RAW/learner-troupe-$shape-64-recompute.json" $QUICK --recompute 2>&1 | tail -1
 done
-$TROUPE_MAIN dev.troupe.bench.gpu.GpuOpProbe > "$RAW/op-probe.txt" 2>&1 || true
+if [ -n "${PROBES_DIR:-}" ]; then
+  # The op probe and the launch counts of an earlier job (decode launches do not depend on
+  # the learner); saves the device minutes they take.
+  cp "$PROBES_DIR"/op-probe.txt "$PROBES_DIR"/launch-*.txt "$RAW/"
+else
+  $TROUPE_MAIN dev.troupe.bench.gpu.GpuOpProbe > "$RAW/op-probe.txt" 2>&1 || true
+fi
 
-if [ -n "$COUNTER" ] && [ -z "$QUICK" ]; then
+if [ -n "$COUNTER" ] && [ -z "$QUICK" ] && [ -z "${PROBES_DIR:-}" ]; then
   for n in 16 48; do
     LD_PRELOAD=$COUNTER TROUPE_LAUNCH_COUNT_FILE=$RAW/launch-hf-$n.txt \
       python3 bench/gpu/hf_baseline.py probe "$MODELS" qwen2.5-0.5b $n
@@ -72,5 +81,5 @@ if [ -n "$COUNTER" ] && [ -z "$QUICK" ]; then
       $TROUPE probe "$MODELS" qwen2.5-0.5b $n eager
   done
 fi
-REUSED="${HF_JSON:+transformers/PEFT rollout and e2e figures from $HF_JSON; }${LEARNER_JSON_DIR:+learner-step figures (both systems) from $LEARNER_JSON_DIR}" \
+REUSED="${HF_JSON:+transformers/PEFT rollout and e2e figures from $HF_JSON; }${LEARNER_JSON_DIR:+learner-step figures (both systems) from $LEARNER_JSON_DIR; }${PROBES_DIR:+op probe and launch counts from $PROBES_DIR}" \
   python3 bench/gpu/combine.py "$RAW" "$MODELS" "$RESULTS"

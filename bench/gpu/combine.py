@@ -87,7 +87,8 @@ for shape in ["qwen2.5-0.5b", "qwen2.5-1.5b"]:
             entry[key]["decode_step_ms"] = step_ms
     rollout[shape] = entry
     h_l = load(f"learner-hf-{shape}.json") or hf[shape].get("learner", {})
-    t_l = {k: load(f"learner-troupe-{shape}-{c}.json") for k, c in [("chunked", 64), ("unchunked", 384)]}
+    t_l = {k: load(f"learner-troupe-{shape}-{c}.json")
+           for k, c in [("chunked", 64), ("unchunked", 384), ("recomputed", "64-recompute")]}
     t_l["seconds_per_step"] = (t_l["chunked"] or {}).get("seconds_per_step")
     t_l["process_gpu_memory_bytes"] = (t_l["chunked"] or {}).get("process_gpu_memory_bytes")
     h_l["peak_memory_bytes_compared"] = h_l.get("process_gpu_memory_bytes", h_l.get("peak_memory_bytes"))
@@ -95,7 +96,13 @@ for shape in ["qwen2.5-0.5b", "qwen2.5-1.5b"]:
     learner[shape] = {"transformers_peft": h_l, "troupe": t_l,
                       "ratio": div(h_l.get("seconds_per_step"), t_l.get("seconds_per_step")),
                       "memory_ratio": div(t_l.get("peak_memory_bytes"), h_l.get("peak_memory_bytes_compared")),
+                      "recomputed_ratio": div(h_l.get("seconds_per_step"),
+                                              (t_l["recomputed"] or {}).get("seconds_per_step")),
+                      "recomputed_memory_ratio": div((t_l["recomputed"] or {}).get("process_gpu_memory_bytes"),
+                                                     h_l.get("peak_memory_bytes_compared")),
                       "ratio_note": "speed: PEFT seconds over Troupe seconds; memory: Troupe over PEFT, "
+                                    "ratio/memory_ratio for Troupe's default (chunked LM head), "
+                                    "recomputed_* with troupe.learner.recompute-activations; "
                                     "each the GPU memory its process holds (nvidia-smi) after the steps, "
                                     "alone in a fresh process"}
     rows.append((shape, h_r["tokens_per_s"], t_r["tokens_per_s"], entry["ratio"], roof,

@@ -256,6 +256,34 @@ def probe(models_dir, name, new):
     torch.cuda.synchronize()
 
 
+def learner_profile(models_dir, name):
+    """The transformers + PEFT learner step part by part (GpuLearnerProfile's counterpart):
+    forward with the loss, backward, clipping, AdamW, each between synchronisations, median ms."""
+    _, pm, opt = learner(load(models_dir, name), True, steps=1)
+    cfg = pm.config
+    g = torch.Generator().manual_seed(11)
+    ids = torch.randint(0, cfg.vocab_size, (LEARN_SEQS, LEARN_LEN), generator=g).cuda()
+    adv = torch.randn(LEARN_SEQS, generator=g).cuda()
+    params = [p for p in pm.parameters() if p.requires_grad]
+    state = {}
+
+    def fwd():
+        out = pm(input_ids=ids, attention_mask=torch.ones_like(ids)).logits
+        state["loss"] = grpo_loss(out, ids, adv, LEARN_PROMPT)[0]
+
+    parts = [("forward + loss", fwd), ("backward", lambda: state["loss"].backward()),
+             ("gradient clipping", lambda: torch.nn.utils.clip_grad_norm_(params, 1.0)),
+             ("AdamW step", opt.step), ("zero gradients", lambda: opt.zero_grad(set_to_none=True))]
+    times = {n: [] for n, _ in parts}
+    for _ in range(9):
+        for n, fn in parts:
+            times[n].append(timed(fn)[0] * 1e3)
+    print(f"transformers + PEFT learner profile: {name}, {LEARN_SEQS} x {LEARN_LEN} tokens")
+    for n, _ in parts:
+        t = sorted(times[n][2:])
+        print(f"{n:48s} {t[len(t) // 2]:9.2f} ms")
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "make":
@@ -264,7 +292,9 @@ if __name__ == "__main__":
         bench(sys.argv[2], sys.argv[3], "--quick" in sys.argv)
     elif cmd == "learner":
         learner_alone(sys.argv[2], sys.argv[3], sys.argv[4], "--quick" in sys.argv)
+    elif cmd == "learner-profile":
+        learner_profile(sys.argv[2], sys.argv[3])
     elif cmd == "probe":
         probe(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
-        sys.exit("usage: hf_baseline.py make|bench|probe ...")
+        sys.exit("usage: hf_baseline.py make|bench|learner|learner-profile|probe ...")
