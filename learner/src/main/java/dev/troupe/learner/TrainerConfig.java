@@ -53,50 +53,6 @@ public record TrainerConfig(
         boolean recomputeActivations,
         boolean loraAutocast) {
 
-    /** With mixed-precision LoRA products (the default). */
-    public TrainerConfig(
-            LearningRateSchedule schedule,
-            double weightDecay,
-            double beta1,
-            double beta2,
-            double adamEps,
-            double maxGradNorm,
-            int microBatchSize,
-            int miniBatches,
-            int epochs,
-            double clipLow,
-            double clipHigh,
-            double dualClip,
-            double klBeta,
-            KlEstimator kl,
-            LossAggregation aggregation,
-            double importanceCap,
-            int logProbChunk,
-            long seed,
-            boolean recomputeActivations) {
-        this(
-                schedule,
-                weightDecay,
-                beta1,
-                beta2,
-                adamEps,
-                maxGradNorm,
-                microBatchSize,
-                miniBatches,
-                epochs,
-                clipLow,
-                clipHigh,
-                dualClip,
-                klBeta,
-                kl,
-                aggregation,
-                importanceCap,
-                logProbChunk,
-                seed,
-                recomputeActivations,
-                true);
-    }
-
     public TrainerConfig {
         if (microBatchSize <= 0 || miniBatches <= 0 || epochs <= 0 || logProbChunk <= 0) {
             throw new IllegalArgumentException(

@@ -48,7 +48,8 @@ class GrpoToyTest {
                         2.0,
                         64,
                         3,
-                        false);
+                        false,
+                        true);
         try (DecoderModel m = PolicyTrainerTest.model();
                 LoraAdapter a =
                         LoraAdapter.create(

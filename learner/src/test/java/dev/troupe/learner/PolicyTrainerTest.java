@@ -49,7 +49,8 @@ class PolicyTrainerTest {
                 2.0,
                 3,
                 11,
-                false);
+                false,
+                true);
     }
 
     static DecoderModel model() {
@@ -133,7 +134,8 @@ class PolicyTrainerTest {
                 c.importanceCap(),
                 c.logProbChunk(),
                 c.seed(),
-                recompute);
+                recompute,
+                c.loraAutocast());
     }
 
     @Test

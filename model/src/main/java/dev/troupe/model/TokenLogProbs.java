@@ -170,37 +170,8 @@ public final class TokenLogProbs {
                 training,
                 chunk,
                 withEntropy,
-                false,
-                0);
-    }
-
-    /**
-     * As above; with {@code recompute} (a training pass with gradients) the layers keep only their
-     * inputs ({@link DecoderModel#forwardRecomputed}, LoRA dropout reseeded from {@code seed}) and
-     * the caller must call {@link Result#finishBackward} after its backward pass.
-     */
-    public static Result compute(
-            DecoderModel model,
-            Tensor inputIds,
-            Tensor attentionMask,
-            Tensor positionIds,
-            LoraLookup lora,
-            boolean training,
-            int chunk,
-            boolean withEntropy,
-            boolean recompute,
-            long seed) {
-        return compute(
-                model,
-                inputIds,
-                attentionMask,
-                positionIds,
-                lora,
-                training,
-                chunk,
-                withEntropy,
-                recompute ? Backward.RECOMPUTED : Backward.PLAIN,
-                seed,
+                Backward.PLAIN,
+                0,
                 0);
     }
 
@@ -220,11 +191,13 @@ public final class TokenLogProbs {
     }
 
     /**
-     * As above, with the LM head run only from position {@code from} on: earlier positions (a
-     * batch's shortest prompt, whose tokens no loss reads) get log-prob and entropy 0 and cost no
-     * LM-head work, a third of it for 128-token prompts and 256-token completions. With {@code
-     * backward} other than {@link Backward#PLAIN} (a training pass with gradients) the caller must
-     * call {@link Result#finishBackward} after its backward pass.
+     * As above; with {@link Backward#RECOMPUTED} the layers keep only their inputs ({@link
+     * DecoderModel#forwardRecomputed}, LoRA dropout reseeded from {@code seed}). The LM head runs
+     * only from position {@code from} on: earlier positions (a batch's shortest prompt, whose
+     * tokens no loss reads) get log-prob and entropy 0 and cost no LM-head work, a third of it for
+     * 128-token prompts and 256-token completions. With {@code backward} other than {@link
+     * Backward#PLAIN} (a training pass with gradients) the caller must call {@link
+     * Result#finishBackward} after its backward pass.
      */
     public static Result compute(
             DecoderModel model,

@@ -90,11 +90,33 @@ class RecomputedForwardTest {
             Tensor[] b = batch(m.spec().hiddenSize());
             Tensor w = b[2].narrow(1, 0, 5).select(2, 0); // (2, 5) loss weights per position
             TokenLogProbs.Result p =
-                    TokenLogProbs.compute(m, b[0], b[1], null, plain, true, 2, true, false, 1);
+                    TokenLogProbs.compute(
+                            m,
+                            b[0],
+                            b[1],
+                            null,
+                            plain,
+                            true,
+                            2,
+                            true,
+                            TokenLogProbs.Backward.PLAIN,
+                            1,
+                            0);
             p.logProbs().mul(w).sum().backward();
             p.finishBackward();
             TokenLogProbs.Result r =
-                    TokenLogProbs.compute(m, b[0], b[1], null, recomputed, true, 2, true, true, 1);
+                    TokenLogProbs.compute(
+                            m,
+                            b[0],
+                            b[1],
+                            null,
+                            recomputed,
+                            true,
+                            2,
+                            true,
+                            TokenLogProbs.Backward.RECOMPUTED,
+                            1,
+                            0);
             assertArrayEquals(
                     Tensors.toFloats(p.logProbs()), Tensors.toFloats(r.logProbs()), 1e-6f, "lp");
             assertArrayEquals(
@@ -131,7 +153,18 @@ class RecomputedForwardTest {
             }
             Tensor w = Tensors.fromFloats(weights, 2, 5);
             TokenLogProbs.Result f =
-                    TokenLogProbs.compute(m, b[0], null, null, full, true, 2, true, false, 1);
+                    TokenLogProbs.compute(
+                            m,
+                            b[0],
+                            null,
+                            null,
+                            full,
+                            true,
+                            2,
+                            true,
+                            TokenLogProbs.Backward.PLAIN,
+                            1,
+                            0);
             f.logProbs().mul(w).sum().backward();
             float[] lpFull = Tensors.toFloats(f.logProbs());
             float[] entFull = Tensors.toFloats(f.entropy());

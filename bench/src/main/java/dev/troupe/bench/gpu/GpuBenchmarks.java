@@ -120,7 +120,7 @@ public final class GpuBenchmarks {
         for (String name : shapes) {
             ObjectNode r = res.putObject(name);
             try (DecoderModel model = ModelLoader.load(models.resolve(name), device, dtype);
-                    LoraAdapter adapter = newAdapter(model)) {
+                    LoraAdapter adapter = benchAdapter(model)) {
                 r.set("rollout", rollout(model, adapter, json));
                 System.out.println(name + " rollout " + r.get("rollout"));
                 if (name.equals(SHAPES[0])) {
@@ -133,10 +133,12 @@ public final class GpuBenchmarks {
         }
     }
 
-    private LoraAdapter newAdapter(DecoderModel model) {
-        // Non-zero B (PEFT initialises B to 0; "false" draws both): the low-rank path then changes
-        // the outputs, as a
-        // trained adapter does; its cost is the same either way.
+    /**
+     * The benchmarks' adapter: rank 16 on every linear layer, non-zero B (PEFT initialises B to 0;
+     * "false" draws both), so the low-rank path changes the outputs as a trained adapter's does;
+     * its cost is the same either way.
+     */
+    static LoraAdapter benchAdapter(DecoderModel model) {
         return LoraAdapter.create(model, LoraConfig.of(16, 32, TARGETS).withInit("false"), 3);
     }
 
@@ -245,7 +247,8 @@ public final class GpuBenchmarks {
                 0.0,
                 chunk,
                 1,
-                recompute);
+                recompute,
+                true);
     }
 
     /**
@@ -260,7 +263,7 @@ public final class GpuBenchmarks {
         v.put("log_prob_chunk", chunk);
         v.put("recompute_activations", recompute);
         try (DecoderModel model = ModelLoader.load(folder, device, dtype);
-                LoraAdapter adapter = newAdapter(model);
+                LoraAdapter adapter = benchAdapter(model);
                 PolicyTrainer trainer =
                         new PolicyTrainer(
                                 model, adapter, trainerConfig(chunk, LEARN_SEQS, recompute))) {
@@ -308,7 +311,7 @@ public final class GpuBenchmarks {
         int newTokens = quick ? 32 : NEW_TOKENS;
         List<int[]> ps = prompts(model.spec().vocabSize(), prompts, GROUP, PROMPT_TOKENS, 13);
         Path sync = Files.createTempDirectory("troupe-e2e-adapter");
-        try (LoraAdapter adapter = newAdapter(model);
+        try (LoraAdapter adapter = benchAdapter(model);
                 PolicyTrainer trainer =
                         new PolicyTrainer(model, adapter, trainerConfig(64, LEARN_SEQS, false))) {
             BatchGenerator gen = new BatchGenerator(model);
@@ -378,7 +381,7 @@ public final class GpuBenchmarks {
 
     private void probe(Path folder, int newTokens, boolean eager) {
         try (DecoderModel model = ModelLoader.load(folder, device, dtype);
-                LoraAdapter adapter = newAdapter(model)) {
+                LoraAdapter adapter = benchAdapter(model)) {
             List<int[]> ps = prompts(model.spec().vocabSize(), PROMPTS, GROUP, PROMPT_TOKENS, 7);
             new BatchGenerator(
                             model,

@@ -6,7 +6,6 @@ import dev.troupe.model.generate.RandomSampler;
 import dev.troupe.model.layers.KvCache;
 import dev.troupe.model.layers.Ops;
 import dev.troupe.model.lora.LoraAdapter;
-import dev.troupe.model.lora.LoraConfig;
 import dev.troupe.model.lora.MergedLora;
 import dev.troupe.tensor.ComputeDevice;
 import dev.troupe.tensor.CudaGraph;
@@ -36,11 +35,7 @@ public final class GpuDecodeProfile {
         int capacity = args.length > 2 ? Integer.parseInt(args[2]) : 384;
         int length = args.length > 3 ? Integer.parseInt(args[3]) : 256;
         try (DecoderModel model = ModelLoader.load(Path.of(args[0]), dev, DType.BF16);
-                LoraAdapter adapter =
-                        LoraAdapter.create(
-                                model,
-                                LoraConfig.of(16, 32, GpuBenchmarks.TARGETS).withInit("false"),
-                                3);
+                LoraAdapter adapter = GpuBenchmarks.benchAdapter(model);
                 MergedLora merged = MergedLora.of(model, adapter);
                 NoGrad ng = new NoGrad();
                 KvCache cache = model.newCache(batch, capacity);

@@ -6,7 +6,6 @@ import dev.troupe.model.DecoderModel;
 import dev.troupe.model.ModelLoader;
 import dev.troupe.model.TokenLogProbs;
 import dev.troupe.model.lora.LoraAdapter;
-import dev.troupe.model.lora.LoraConfig;
 import dev.troupe.tensor.ComputeDevice;
 import dev.troupe.tensor.DType;
 import dev.troupe.tensor.NoGrad;
@@ -38,11 +37,7 @@ public final class GpuLearnerProfile {
         ComputeDevice dev = ComputeDevice.cuda(0);
         int chunk = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         try (DecoderModel model = ModelLoader.load(Path.of(args[0]), dev, DType.BF16);
-                LoraAdapter adapter =
-                        LoraAdapter.create(
-                                model,
-                                LoraConfig.of(16, 32, GpuBenchmarks.TARGETS).withInit("false"),
-                                3);
+                LoraAdapter adapter = GpuBenchmarks.benchAdapter(model);
                 AdamW opt = new AdamW(adapter.peftTensors(), 0.9, 0.999, 1e-8, 0.0);
                 PointerScope outer = new PointerScope();
                 var d = dev.torchDevice()) {
@@ -93,41 +88,27 @@ public final class GpuLearnerProfile {
                             backward.name().toLowerCase(java.util.Locale.ROOT)
                                     + (autocast ? ", LoRA bf16" : ", LoRA fp32");
                     adapter.autocast(autocast);
-                    time(
-                            "forward (autograd), " + what,
-                            dev,
+                    java.util.function.Supplier<TokenLogProbs.Result> pass =
                             () ->
-                                    discard(
-                                            TokenLogProbs.compute(
-                                                    model,
-                                                    input,
-                                                    null,
-                                                    null,
-                                                    adapter,
-                                                    true,
-                                                    chunk,
-                                                    true,
-                                                    backward,
-                                                    1,
-                                                    PROMPT - 1)));
+                                    TokenLogProbs.compute(
+                                            model,
+                                            input,
+                                            null,
+                                            null,
+                                            adapter,
+                                            true,
+                                            chunk,
+                                            true,
+                                            backward,
+                                            1,
+                                            PROMPT - 1);
+                    time("forward (autograd), " + what, dev, () -> discard(pass.get()));
                     time(
                             "forward + backward, " + what,
                             dev,
                             () -> {
                                 opt.zeroGrad();
-                                TokenLogProbs.Result r =
-                                        TokenLogProbs.compute(
-                                                model,
-                                                input,
-                                                null,
-                                                null,
-                                                adapter,
-                                                true,
-                                                chunk,
-                                                true,
-                                                backward,
-                                                1,
-                                                PROMPT - 1);
+                                TokenLogProbs.Result r = pass.get();
                                 r.logProbs().mul(weights).sum().backward();
                                 r.finishBackward();
                             });
