@@ -110,7 +110,7 @@ public final class PolicyTrainer implements AutoCloseable {
             Tensor old = null;
             Tensor ref = null;
             Tensor weights = null;
-            Stats stats = new Stats();
+            Stats stats = new Stats(model.device());
             // One pass over one mini-batch is on-policy: the log-probs before the update are
             // the ones the loss is computed with, so the extra no-grad pass is skipped and each
             // micro-batch uses its own detached log-probs (veRL does the same).
@@ -145,24 +145,24 @@ public final class PolicyTrainer implements AutoCloseable {
                 }
             }
             updates++;
-            stats.read();
+            float[] v = stats.read();
             if (stats.isTokens > 0) {
-                m.put("rollout_learner_log_prob_gap", stats.isGap / stats.isTokens);
-                m.put("rollout_learner_log_prob_gap_max", stats.isGapMax);
-                m.put("importance_truncated_fraction", stats.isTruncated / stats.isTokens);
+                m.put("rollout_learner_log_prob_gap", v[Stats.IS_GAP] / stats.isTokens);
+                m.put("rollout_learner_log_prob_gap_max", (double) v[Stats.IS_GAP_MAX]);
+                m.put("importance_truncated_fraction", v[Stats.IS_TRUNCATED] / stats.isTokens);
             }
             double tokens = Math.max(stats.tokens, 1);
-            m.put("loss", stats.loss / Math.max(1, (double) epochs * miniBatches));
+            m.put("loss", v[Stats.LOSS] / Math.max(1, (double) epochs * miniBatches));
             if (!sft) {
-                m.put("clip_fraction", stats.clipFraction / tokens);
-                m.put("clip_fraction_lower", stats.clipFractionLower / tokens);
-                m.put("ppo_kl", stats.approxKl / tokens);
+                m.put("clip_fraction", v[Stats.CLIP] / tokens);
+                m.put("clip_fraction_lower", v[Stats.CLIP + 1] / tokens);
+                m.put("ppo_kl", v[Stats.CLIP + 2] / tokens);
                 if (ref != null) {
                     // Only measured with a reference pass (kl-beta > 0); absent, not 0, without.
-                    m.put("kl", stats.kl / tokens);
+                    m.put("kl", v[Stats.KL] / tokens);
                 }
             }
-            m.put("entropy", stats.entropy / tokens);
+            m.put("entropy", v[Stats.ENTROPY] / tokens);
             m.put(
                     "grad_norm",
                     stats.gradNorms.stream().mapToDouble(Double::doubleValue).average().orElse(0));
@@ -188,34 +188,24 @@ public final class PolicyTrainer implements AutoCloseable {
         static final int IS_GAP = 6;
         static final int IS_TRUNCATED = 7;
         static final int IS_GAP_MAX = 8;
-        private Tensor sums;
-        double loss;
-        double clipFraction;
-        double clipFractionLower;
-        double approxKl;
-        double kl;
-        double entropy;
+
+        /**
+         * Token-weighted sums (the max slot: a maximum), fp32 on the model's device, in the scope
+         * of the training call that made them.
+         */
+        private final Tensor sums;
+
         double tokens;
         double learningRate;
-        double isGap;
-        double isGapMax;
-        double isTruncated;
         double isTokens;
         final List<Double> gradNorms = new ArrayList<>();
 
+        Stats(dev.troupe.tensor.ComputeDevice device) {
+            sums = Tensors.zeros(device, DType.F32, 9);
+        }
+
         /** Adds {@code values} into the sums from slot {@code at} on. */
         void add(int at, Tensor values) {
-            if (sums == null) {
-                sums =
-                        Owned.keep(
-                                torch.zeros(
-                                        new long[] {9},
-                                        new org.bytedeco.pytorch.TensorOptions(
-                                                        DType.F32.scalarType())
-                                                .device(
-                                                        new org.bytedeco.pytorch.DeviceOptional(
-                                                                values.device()))));
-            }
             try (NoGrad noGrad = new NoGrad()) {
                 sums.narrow(0, at, values.size(0)).add_(values.detach());
             }
@@ -223,30 +213,15 @@ public final class PolicyTrainer implements AutoCloseable {
 
         /** Keeps the largest {@code value} (1) seen in the max slot. */
         void maxGap(Tensor value) {
-            add(IS_GAP_MAX, value.mul(Ops.s(0.0)));
             try (NoGrad noGrad = new NoGrad()) {
                 Tensor slot = sums.narrow(0, IS_GAP_MAX, 1);
                 slot.copy_(torch.maximum(slot, value.detach()));
             }
         }
 
-        /** Reads the device sums into the fields (one wait for the GPU), and frees them. */
-        void read() {
-            if (sums == null) {
-                return;
-            }
-            float[] v = Tensors.toFloats(sums);
-            Owned.release(sums);
-            sums = null;
-            clipFraction += v[CLIP];
-            clipFractionLower += v[CLIP + 1];
-            approxKl += v[CLIP + 2];
-            kl += v[KL];
-            entropy += v[ENTROPY];
-            loss += v[LOSS];
-            isGap += v[IS_GAP];
-            isTruncated += v[IS_TRUNCATED];
-            isGapMax = Math.max(isGapMax, v[IS_GAP_MAX]);
+        /** The sums, read once (one wait for the GPU). */
+        float[] read() {
+            return Tensors.toFloats(sums);
         }
     }
 

@@ -428,6 +428,16 @@ class PolicyTrainerTest {
         }
     }
 
+    /** A fresh adapter's tensors after one SFT step on the multi-turn sample with these tokens. */
+    private static Map<String, float[]> afterOneSftStep(DecoderModel m, int[] tokens) {
+        try (LoraAdapter a = adapter(m, "false");
+                PolicyTrainer t =
+                        new PolicyTrainer(m, a, config(1, 1, 1, 0.0, LossAggregation.TOKEN_MEAN))) {
+            t.sft(List.of(multiTurn(tokens)));
+            return snapshot(a);
+        }
+    }
+
     @Test
     void shouldIgnoreTheTargetsOfTokensOutsideTheLoss() {
         // The last token (the newline after the last im_end) is only ever a target, never an
@@ -438,20 +448,8 @@ class PolicyTrainerTest {
         Map<String, float[]> original;
         Map<String, float[]> other;
         try (DecoderModel m = model()) {
-            try (LoraAdapter a = adapter(m, "false");
-                    PolicyTrainer t =
-                            new PolicyTrainer(
-                                    m, a, config(1, 1, 1, 0.0, LossAggregation.TOKEN_MEAN))) {
-                t.sft(List.of(multiTurn(MULTI_TURN)));
-                original = snapshot(a);
-            }
-            try (LoraAdapter a = adapter(m, "false");
-                    PolicyTrainer t =
-                            new PolicyTrainer(
-                                    m, a, config(1, 1, 1, 0.0, LossAggregation.TOKEN_MEAN))) {
-                t.sft(List.of(multiTurn(changed)));
-                other = snapshot(a);
-            }
+            original = afterOneSftStep(m, MULTI_TURN);
+            other = afterOneSftStep(m, changed);
         }
         for (String k : original.keySet()) {
             assertArrayEquals(original.get(k), other.get(k), 0f, k);

@@ -363,19 +363,16 @@ public final class DecoderModel implements AutoCloseable {
         // causal: no mask (null), so the attention kernel applies causality itself, which lets
         // libtorch pick flash attention (an explicit mask rules it out).
         boolean causal = attentionMask == null && past == 0;
-        Tensor keyValid =
-                attentionMask != null
-                        ? attentionMask
-                        : causal ? null : Tensors.ones(device, DType.I64, b, past + t);
         return new LayerContext(
                 masksByWindow(
                         win ->
                                 causal && (win == 0 || win >= t)
                                         ? null
                                         : AttentionMask.build(
-                                                keyValid != null
-                                                        ? keyValid
-                                                        : Tensors.ones(device, DType.I64, b, t),
+                                                attentionMask != null
+                                                        ? attentionMask
+                                                        : Tensors.ones(
+                                                                device, DType.I64, b, past + t),
                                                 t,
                                                 win)),
                 rope.cosSin(positions, dtype));

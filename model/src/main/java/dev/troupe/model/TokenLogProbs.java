@@ -4,6 +4,7 @@ import dev.troupe.model.layers.Ops;
 import dev.troupe.model.lora.LoraLookup;
 import dev.troupe.tensor.NoGrad;
 import dev.troupe.tensor.Owned;
+import dev.troupe.tensor.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -248,13 +249,11 @@ public final class TokenLogProbs {
             List<Tensor> ents = new ArrayList<>();
             if (from > 0) {
                 Tensor skipped =
-                        torch.zeros(
-                                new long[] {inputIds.size(0), from},
-                                new org.bytedeco.pytorch.TensorOptions(
-                                                dev.troupe.tensor.DType.F32.scalarType())
-                                        .device(
-                                                new org.bytedeco.pytorch.DeviceOptional(
-                                                        inputIds.device())));
+                        Tensors.zeros(
+                                model.device(),
+                                dev.troupe.tensor.DType.F32,
+                                inputIds.size(0),
+                                from);
                 lps.add(skipped);
                 ents.add(skipped);
             }

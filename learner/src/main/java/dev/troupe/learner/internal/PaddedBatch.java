@@ -24,8 +24,8 @@ import org.bytedeco.pytorch.Tensor;
  *     TrainSample#lossMask()} (a completion token; in SFT, a token of an assistant reply)
  * @param advantages (N, T-1) fp32, the sample's advantage at its completion positions
  * @param rolloutLogProbs (N, T-1) fp32 behaviour log-probs at completion positions, or null
- * @param completionTokens number of loss tokens in the batch
- * @param firstLoss each row's first loss position (T - 1 for a row without loss tokens)
+ * @param firstLoss each row's first loss position (its prompt length - 1: a sample's first
+ *     completion token is always in its loss)
  * @param rowLossTokens each row's number of loss positions (known on the host: counting them on the
  *     device would make the trainer wait for the GPU)
  */
@@ -35,7 +35,6 @@ public record PaddedBatch(
         Tensor completionMask,
         Tensor advantages,
         Tensor rolloutLogProbs,
-        long completionTokens,
         int[] firstLoss,
         int[] rowLossTokens)
         implements AutoCloseable {
@@ -54,10 +53,8 @@ public record PaddedBatch(
         float[] mask = new float[n * (t - 1)];
         float[] adv = new float[n * (t - 1)];
         float[] lp = rollout ? new float[n * (t - 1)] : null;
-        long tokens = 0;
         int[] first = new int[n];
         int[] counts = new int[n];
-        java.util.Arrays.fill(first, t - 1);
         for (int i = 0; i < n; i++) {
             TrainSample s = samples.get(i);
             int[] tok = s.tokens();
@@ -73,15 +70,14 @@ public record PaddedBatch(
                     continue;
                 }
                 int k = i * (t - 1) + j;
-                first[i] = Math.min(first[i], j);
-                counts[i]++;
                 mask[k] = 1;
                 adv[k] = s.advantage();
                 if (lp != null) {
                     lp[k] = rl[j - (s.promptLength() - 1)];
                 }
             }
-            tokens += s.lossTokens();
+            first[i] = s.promptLength() - 1;
+            counts[i] = s.lossTokens();
         }
         try (Device d = device.torchDevice()) {
             return new PaddedBatch(
@@ -90,7 +86,6 @@ public record PaddedBatch(
                     move(Tensors.fromFloats(mask, n, t - 1), d, DType.F32),
                     move(Tensors.fromFloats(adv, n, t - 1), d, DType.F32),
                     lp == null ? null : move(Tensors.fromFloats(lp, n, t - 1), d, DType.F32),
-                    tokens,
                     first,
                     counts);
         }
@@ -105,16 +100,21 @@ public record PaddedBatch(
         return n;
     }
 
+    /** Loss positions in the whole batch. */
+    public long completionTokens() {
+        return lossTokens(0, size());
+    }
+
     /**
      * The first position of rows [from, to) that any loss reads: log-probs before it need no LM
-     * head. 0 if no row has a loss token.
+     * head.
      */
     public long firstLossPosition(long from, long to) {
         int min = Integer.MAX_VALUE;
         for (long i = from; i < to; i++) {
             min = Math.min(min, firstLoss[(int) i]);
         }
-        return min >= paddedLength() - 1 ? 0 : min;
+        return min;
     }
 
     private static Tensor move(Tensor host, Device d, DType dtype) {

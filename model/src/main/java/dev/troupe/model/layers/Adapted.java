@@ -40,11 +40,7 @@ public final class Adapted {
         if (autocast
                 && !DType.same(x.scalar_type(), lora.a().scalar_type())
                 && DType.fromScalarType(x.scalar_type()).isHalf()) {
-            Tensor in = x;
-            if (training && lora.dropout() > 0) {
-                in = torch.dropout(x, lora.dropout(), true);
-            }
-            Tensor u = torch.linear(in, lora.a().to(x.scalar_type()));
+            Tensor u = torch.linear(dropout(x, lora, training), lora.a().to(x.scalar_type()));
             long out = y.size(-1);
             long r = u.size(-1);
             return torch.addmm(
@@ -101,12 +97,14 @@ public final class Adapted {
         return addInDtypeOf(y, lowRank(x, aE, bE, lora, training));
     }
 
+    /** The input of the low-rank path: {@code x} with LoRA dropout while training. */
+    private static Tensor dropout(Tensor x, LoraWeights lora, boolean training) {
+        return training && lora.dropout() > 0 ? torch.dropout(x, lora.dropout(), true) : x;
+    }
+
     private static Tensor lowRank(
             Tensor x, Tensor a, Tensor b, LoraWeights lora, boolean training) {
-        Tensor in = x;
-        if (training && lora.dropout() > 0) {
-            in = torch.dropout(x, lora.dropout(), true);
-        }
+        Tensor in = dropout(x, lora, training);
         if (!DType.same(in.scalar_type(), a.scalar_type())) {
             in = in.to(a.scalar_type());
         }
