@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Copies Troupe's own jars (every module, built with mvn install) and the model and tensor test
-# classes (the GPU tests) into DEST: the bundle's lib (make-bundle.sh) or .device/extra
+# Copies Troupe's own jars (every module, built with mvn install) and the model, tensor and
+# transport test classes (the GPU tests) into DEST: the bundle's lib (make-bundle.sh) or .device/extra
 # (refresh-extra.sh).
 # Usage: scripts/gpu/project-jars.sh DEST
 set -euo pipefail
@@ -13,3 +13,4 @@ for m in proto runconfig testkit tensor model transport reward rollout learner c
 done
 (cd model/target/test-classes && jar cf "$DEST/troupe-model-tests.jar" .)
 (cd tensor/target/test-classes && jar cf "$DEST/troupe-tensor-tests.jar" .)
+(cd transport/target/test-classes && jar cf "$DEST/troupe-transport-tests.jar" .)

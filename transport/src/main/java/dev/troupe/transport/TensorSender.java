@@ -149,8 +149,8 @@ public final class TensorSender implements AutoCloseable {
      * BatchSend#sent()} completes. Any other tensor (non-contiguous, or on a GPU) is first copied
      * to a contiguous host tensor on the calling thread.
      *
-     * @throws IllegalArgumentException for a receiver name that has not announced itself, or a
-     *     tensor over 2 GiB
+     * @throws IllegalArgumentException for a receiver name that has not announced itself, a tensor
+     *     over 2 GiB, or more tensor headers than one message of the channel holds
      * @throws IllegalStateException when too many batches are queued
      */
     public BatchSend sendTo(
@@ -239,6 +239,30 @@ public final class TensorSender implements AutoCloseable {
         }
         byte[] beginBody = begin.build().toByteArray();
         int beginLength = BodyFrameFlyweight.BODY_OFFSET + beginBody.length;
+        int endLength = EndFrameFlyweight.length(n);
+        int largest = data.maxMessageLength();
+        if (Math.max(beginLength, endLength) > largest) {
+            for (Tensor t : owned) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+            throw new IllegalArgumentException(
+                    "batch '"
+                            + batchName
+                            + "' v"
+                            + version
+                            + " on "
+                            + spec.describe()
+                            + ": its "
+                            + n
+                            + " tensor headers take a "
+                            + Math.max(beginLength, endLength)
+                            + "-byte frame, over the channel's largest message of "
+                            + largest
+                            + " bytes (the term length / 8): send fewer tensors per batch or"
+                            + " raise the term length");
+        }
         UnsafeBuffer beginFrame = new UnsafeBuffer(ByteBuffer.allocateDirect(beginLength));
         BodyFrameFlyweight bf = new BodyFrameFlyweight();
         bf.wrap(beginFrame, 0);
@@ -246,7 +270,6 @@ public final class TensorSender implements AutoCloseable {
         bf.bodyLength(beginBody.length);
         beginFrame.putBytes(bf.bodyOffset(), beginBody);
 
-        int endLength = EndFrameFlyweight.length(n);
         UnsafeBuffer endFrame = new UnsafeBuffer(ByteBuffer.allocateDirect(endLength));
         EndFrameFlyweight ef = new EndFrameFlyweight();
         ef.wrap(endFrame, 0);

@@ -141,6 +141,31 @@ class TensorChannelTest {
     }
 
     @Test
+    void shouldRefuseBatchWhoseHeadersOutgrowOneMessageAndSendTheNext() throws Exception {
+        // The test node's IPC term is 1 MB, so one message holds 128 KB: 3,000 tensor headers
+        // with long names do not fit one begin frame.
+        ChannelSpec spec = ChannelSpec.ipc("many", 1031);
+        TransportTestSupport.RecordingSink sink = new TransportTestSupport.RecordingSink();
+        Map<String, Tensor> many = new LinkedHashMap<>();
+        try (Tensor t = patterned(DType.F32, 1, 4);
+                TensorSender sender =
+                        TensorSender.open(node, spec, "learner", SenderListener.NONE);
+                TensorReceiver r = TensorReceiver.open(node, spec, "rollout-1", "x", sink)) {
+            awaitTrue("receiver known", 5000, () -> sender.receivers().contains("rollout-1"));
+            for (int i = 0; i < 3000; i++) {
+                many.put("base_model.model.model.layers." + i + ".self_attn.q_proj.lora_A", t);
+            }
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> sender.send("x", 1, many));
+            assertTrue(e.getMessage().contains("batch 'x' v1"), e.getMessage());
+            assertTrue(e.getMessage().contains("largest message of 131072 bytes"), e.getMessage());
+            // Nothing of it went out; the channel still carries the next batch.
+            sender.send("x", 2, Map.of("w", t)).delivered().get(10, TimeUnit.SECONDS);
+            assertEquals(0, r.counters().totalDiscards(), r.counters().toString());
+        }
+    }
+
+    @Test
     void shouldHoldBackRatherThanDropWhenReceiverIsSlow() throws Exception {
         // A receiver that stalls at the start of a batch: the sender is back-pressured (the batch
         // is

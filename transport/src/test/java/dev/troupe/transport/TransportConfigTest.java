@@ -21,7 +21,7 @@ class TransportConfigTest {
         assertEquals(TransportConfig.Media.IPC, c.media());
         assertTrue(c.driver().embedded());
         assertEquals(ThreadingMode.SHARED, c.driver().threading());
-        assertEquals(64 << 20, c.driver().ipcTermLength());
+        assertEquals(16 << 20, c.driver().ipcTermLength());
         assertEquals(65504, c.driver().ipcMtu());
         assertEquals(TimeUnit.SECONDS.toNanos(5), c.sendTimeoutNs());
         assertEquals(3, c.subscriberSlots());
