@@ -230,11 +230,7 @@ public final class TensorSender implements AutoCloseable {
                 i++;
             }
         } catch (RuntimeException e) {
-            for (Tensor t : owned) {
-                if (t != null) {
-                    t.close();
-                }
-            }
+            closeOwned(owned);
             throw e;
         }
         byte[] beginBody = begin.build().toByteArray();
@@ -242,11 +238,7 @@ public final class TensorSender implements AutoCloseable {
         int endLength = EndFrameFlyweight.length(n);
         int largest = data.maxMessageLength();
         if (Math.max(beginLength, endLength) > largest) {
-            for (Tensor t : owned) {
-                if (t != null) {
-                    t.close();
-                }
-            }
+            closeOwned(owned);
             throw new IllegalArgumentException(
                     "batch '"
                             + batchName
@@ -291,11 +283,7 @@ public final class TensorSender implements AutoCloseable {
                         targets,
                         submitNs);
         if (!queue.offer(batch)) {
-            for (Tensor t : owned) {
-                if (t != null) {
-                    t.close();
-                }
-            }
+            closeOwned(owned);
             throw new IllegalStateException(
                     "sender "
                             + name
@@ -311,6 +299,15 @@ public final class TensorSender implements AutoCloseable {
             LockSupport.unpark(agentThread);
         }
         return handle;
+    }
+
+    /** Frees the host copies made for a batch that will not be sent. */
+    private static void closeOwned(Tensor[] owned) {
+        for (Tensor t : owned) {
+            if (t != null) {
+                t.close();
+            }
+        }
     }
 
     /**

@@ -65,9 +65,14 @@ public final class GpuBenchmarks {
     static final List<String> TARGETS =
             List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
+    static final List<String> ROLLOUT_VARIANTS =
+            List.of("lora_merged", "lora", "base", "lora_eager");
+
     private final ComputeDevice device;
     private final DType dtype;
     private final boolean quick;
+    private List<String> variants = ROLLOUT_VARIANTS;
+    private boolean endToEnd = true;
 
     private GpuBenchmarks(boolean quick) {
         this.device = ComputeDevice.cudaAvailable() ? ComputeDevice.cuda(0) : ComputeDevice.CPU;
@@ -80,16 +85,21 @@ public final class GpuBenchmarks {
         if (args.length >= 3 && args[0].equals("bench")) {
             boolean quick = Arrays.asList(args).contains("--quick");
             List<String> shapes = new ArrayList<>();
+            List<String> variants = new ArrayList<>();
             for (String a : args) {
                 if (a.startsWith("--shapes=")) {
                     shapes.addAll(Arrays.asList(a.substring(9).split(",")));
+                } else if (a.startsWith("--variants=")) {
+                    variants.addAll(Arrays.asList(a.substring(11).split(",")));
                 }
             }
-            new GpuBenchmarks(quick)
-                    .bench(
-                            Path.of(args[1]),
-                            Path.of(args[2]),
-                            shapes.isEmpty() ? List.of(SHAPES) : shapes);
+            GpuBenchmarks b = new GpuBenchmarks(quick);
+            b.variants = variants.isEmpty() ? ROLLOUT_VARIANTS : List.copyOf(variants);
+            b.endToEnd = !Arrays.asList(args).contains("--rollout-only");
+            b.bench(
+                    Path.of(args[1]),
+                    Path.of(args[2]),
+                    shapes.isEmpty() ? List.of(SHAPES) : shapes);
         } else if (args.length >= 5 && args[0].equals("learner")) {
             new GpuBenchmarks(Arrays.asList(args).contains("--quick"))
                     .learner(
@@ -106,6 +116,8 @@ public final class GpuBenchmarks {
         } else {
             System.err.println(
                     "usage: GpuBenchmarks bench MODELS_DIR OUT.json [--quick] [--shapes=a,b]\n"
+                            + "       (--variants=lora_merged,lora,base,lora_eager --rollout-only: a"
+                            + " part of it)\n"
                             + "       GpuBenchmarks probe MODELS_DIR SHAPE NEW_TOKENS [graph|eager]");
             System.exit(2);
         }
@@ -123,7 +135,7 @@ public final class GpuBenchmarks {
                     LoraAdapter adapter = benchAdapter(model)) {
                 r.set("rollout", rollout(model, adapter, json));
                 System.out.println(name + " rollout " + r.get("rollout"));
-                if (name.equals(SHAPES[0])) {
+                if (endToEnd && name.equals(SHAPES[0])) {
                     r.set("e2e", endToEnd(model, json));
                     System.out.println(name + " e2e " + r.get("e2e"));
                 }
@@ -153,7 +165,7 @@ public final class GpuBenchmarks {
         // lora_merged: the adapter folded into the weights (troupe.rollout.adapter = auto on a
         // GPU), lora: unmerged, base: no adapter, each with decode steps replayed as a CUDA graph
         // (the default); lora_eager: unmerged, the steps launched op by op (what the graph saves).
-        for (String variant : List.of("lora_merged", "lora", "base", "lora_eager")) {
+        for (String variant : variants) {
             MergedLora merged =
                     variant.equals("lora_merged") ? MergedLora.of(model, adapter) : null;
             LoraLookup lora =
@@ -196,7 +208,9 @@ public final class GpuBenchmarks {
                 merged.close();
             }
         }
-        r.put("tokens_per_s", r.get("lora_merged").get("tokens_per_s").asDouble());
+        if (r.has("lora_merged")) {
+            r.put("tokens_per_s", r.get("lora_merged").get("tokens_per_s").asDouble());
+        }
         return r;
     }
 

@@ -23,8 +23,8 @@ import org.bytedeco.pytorch.Tensor;
  * Where a decode step's time goes, measured part by part on a GPU: one step of {@code batch}
  * sequences at cache position {@code length} of a {@code capacity}-slot indexed cache, with a
  * rank-16 adapter merged, each part recorded as its own CUDA graph and replayed (the layers; the LM
- * head and fp32 cast; the whole step), and the sampling that runs outside the graph. {@code
- * GpuDecodeProfile MODEL_DIR [batch] [capacity] [length]}; prints milliseconds per part.
+ * head; the whole step), and the sampling that runs outside the graph. {@code GpuDecodeProfile
+ * MODEL_DIR [batch] [capacity] [length]}; prints milliseconds per part.
  */
 public final class GpuDecodeProfile {
     private GpuDecodeProfile() {}
@@ -74,12 +74,8 @@ public final class GpuDecodeProfile {
                     () ->
                             hold(
                                     logits,
-                                    Ops.to(
-                                            model.logits(
-                                                    hidden[0].narrow(1, 0, 1).squeeze(1),
-                                                    merged,
-                                                    false),
-                                            DType.F32));
+                                    model.logits(
+                                            hidden[0].narrow(1, 0, 1).squeeze(1), merged, false));
             Runnable step =
                     () -> {
                         layers.run();
@@ -93,16 +89,16 @@ public final class GpuDecodeProfile {
                         "%s: batch %d, cache %d of %d slots, adapter merged%n",
                         args[0], batch, length, capacity);
                 report("decoder layers (graph)", dev, gLayers::replay);
-                report("LM head + fp32 logits (graph)", dev, gHead::replay);
+                report("LM head (graph)", dev, gHead::replay);
                 report("whole step (graph)", dev, gStep::replay);
                 report(
                         "sampling + log-probs + tokens to host",
                         dev,
                         () -> {
                             try (PointerScope s = new PointerScope()) {
-                                Tensor t = sampler.sample(logits[0]);
-                                Tensors.toLongs(t);
-                                Tensors.toFloats(sampler.logProbs(logits[0], t));
+                                Tensor[] drawn = sampler.sampleWithLogProbs(logits[0]);
+                                Tensors.toLongs(drawn[0]);
+                                Tensors.toFloats(drawn[1]);
                             }
                         });
                 report(

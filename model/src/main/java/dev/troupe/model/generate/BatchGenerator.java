@@ -17,6 +17,8 @@ import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.cuda.CUDAEvent;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Batched generation with a KV cache, as transformers' {@code generate} does it: prompts are
@@ -25,8 +27,9 @@ import org.bytedeco.pytorch.Tensor;
  * keeps receiving the pad token (which every later position still attends to, as in transformers)
  * until all are finished or {@code maxNewTokens} is reached.
  *
- * <p>Per step the only host round trip is the (B) new token ids, needed for stop checks. On a GPU
- * the decode step of a dense model is recorded once as a CUDA graph and replayed.
+ * <p>Per step the host reads the (B) new token ids and their log-probs; with an indexed cache the
+ * tokens are fed to the next step on the device and read while it runs. On a GPU the decode step of
+ * a dense model is recorded once as a CUDA graph and replayed.
  */
 public final class BatchGenerator {
     private final DecoderModel model;
@@ -133,40 +136,32 @@ public final class BatchGenerator {
             Tensor lastPosition = positions.narrow(1, maxPrompt - 1, 1); // (B, 1)
             Tensor first = lastLogits(inputIds, attention, positions, cache, lora);
             boolean graph = mode == StepMode.CUDA_GRAPH && device.isCuda() && model.graphable();
-            try (Steps steps =
-                    graph || mode == StepMode.INDEXED
-                            ? new IndexedSteps(cache, attention, lastPosition, lora, graph)
-                            : new EagerSteps(cache, attention, lastPosition, lora, first)) {
-                Tensor next = first;
-                for (int step = 0; step < config.maxNewTokens(); step++) {
-                    long[] chosen;
-                    float[] lps;
-                    try (PointerScope stepScope = new PointerScope()) {
-                        Tensor sampled = sampler.sample(next);
-                        chosen = Tensors.toLongs(sampled);
-                        lps = Tensors.toFloats(sampler.logProbs(next, sampled));
-                    }
-                    boolean allDone = true;
-                    for (int i = 0; i < b; i++) {
-                        if (finished[i]) {
-                            chosen[i] = config.padTokenId() < 0 ? 0 : config.padTokenId();
-                            continue;
-                        }
-                        tokens.get(i).add((int) chosen[i]);
-                        logProbs.get(i).add(lps[i]);
-                        if (config.stopTokenIds().contains((int) chosen[i])) {
-                            finished[i] = true;
-                        }
-                        allDone &= finished[i];
-                    }
-                    if (allDone || step == config.maxNewTokens() - 1) {
-                        break;
-                    }
-                    next = steps.next(chosen);
+            Drawn drawn = new Drawn(tokens, logProbs, finished, config);
+            if (graph || mode == StepMode.INDEXED) {
+                try (IndexedSteps steps =
+                        new IndexedSteps(cache, attention, lastPosition, lora, graph)) {
+                    decodeOverlapped(steps, sampler, first, drawn, config);
+                    usedCudaGraph = steps.graph != null;
+                    cudaGraphFailure = steps.failure;
                 }
-                if (steps instanceof IndexedSteps g) {
-                    usedCudaGraph = g.graph != null;
-                    cudaGraphFailure = g.failure;
+            } else {
+                try (EagerSteps steps =
+                        new EagerSteps(cache, attention, lastPosition, lora, first)) {
+                    Tensor next = first;
+                    for (int step = 0; step < config.maxNewTokens(); step++) {
+                        long[] chosen;
+                        float[] lps;
+                        try (PointerScope stepScope = new PointerScope()) {
+                            // Both computed before the first read: one wait per step.
+                            Tensor[] d = sampler.sampleWithLogProbs(next);
+                            chosen = Tensors.toLongs(d[0]);
+                            lps = Tensors.toFloats(d[1]);
+                        }
+                        if (drawn.take(step, chosen, lps) || step == config.maxNewTokens() - 1) {
+                            break;
+                        }
+                        next = steps.next(chosen);
+                    }
                 }
             }
         }
@@ -182,19 +177,171 @@ public final class BatchGenerator {
         return out;
     }
 
+    /** What the host keeps of each step's draw: tokens, log-probs, finished sequences. */
+    private static final class Drawn {
+        final List<List<Integer>> tokens;
+        final List<List<Float>> logProbs;
+        final boolean[] finished;
+        final GenerationConfig config;
+
+        Drawn(
+                List<List<Integer>> tokens,
+                List<List<Float>> logProbs,
+                boolean[] finished,
+                GenerationConfig config) {
+            this.tokens = tokens;
+            this.logProbs = logProbs;
+            this.finished = finished;
+            this.config = config;
+        }
+
+        /**
+         * Records generated token {@code step} of each unfinished sequence; a finished one gets the
+         * pad token in {@code chosen}. True when every sequence is finished.
+         */
+        boolean take(int step, long[] chosen, float[] lps) {
+            boolean allDone = true;
+            for (int i = 0; i < finished.length; i++) {
+                if (finished[i]) {
+                    chosen[i] = padToken(config);
+                    continue;
+                }
+                if (Float.isNaN(lps[i])) {
+                    throw new IllegalStateException(
+                            "the model's next-token scores of sequence "
+                                    + i
+                                    + " hold NaN at generated token "
+                                    + step);
+                }
+                tokens.get(i).add((int) chosen[i]);
+                logProbs.get(i).add(lps[i]);
+                if (config.stopTokenIds().contains((int) chosen[i])) {
+                    finished[i] = true;
+                }
+                allDone &= finished[i];
+            }
+            return allDone;
+        }
+    }
+
+    private static long padToken(GenerationConfig config) {
+        return config.padTokenId() < 0 ? 0 : config.padTokenId();
+    }
+
     /**
-     * The decode steps after the prompt: each takes the tokens just chosen and gives the fp32
-     * logits (B, V) of the next position, owned by the steps object until its next call.
+     * Decode steps whose tokens stay on the device: each step's draw is fed to the next step there
+     * (finished sequences get the pad token from a device-side mask), and copied to pinned host
+     * memory behind an event; the host reads step k's tokens while step k+1 runs, so the device
+     * never waits for the host between steps. The same tokens and log-probs as reading each draw
+     * before the next step (the generator is drawn from in the same order); at most one step more
+     * is computed after the last sequence finishes.
      */
-    private interface Steps extends AutoCloseable {
-        Tensor next(long[] chosen);
+    private void decodeOverlapped(
+            IndexedSteps steps,
+            TokenSampler sampler,
+            Tensor first,
+            Drawn drawn,
+            GenerationConfig config) {
+        int b = drawn.finished.length;
+        ComputeDevice device = model.device();
+        long[] stopIds = config.stopTokenIds().stream().mapToLong(Integer::longValue).toArray();
+        try (PointerScope scope = new PointerScope();
+                Device dev = device.torchDevice();
+                HostCopy slot0 = new HostCopy(device, b);
+                HostCopy slot1 = new HostCopy(device, b)) {
+            Tensor stop =
+                    stopIds.length == 0
+                            ? null
+                            : Tensors.fromLongs(stopIds, stopIds.length)
+                                    .to(dev, DType.I64.scalarType());
+            Tensor finishedOnDevice = Tensors.zeros(device, DType.BOOL, b);
+            Tensor pad = Tensors.zeros(device, DType.I64, b).add(Ops.s(padToken(config)));
+            HostCopy[] slots = {slot0, slot1};
+            Tensor[] current = keep(sampler.sampleWithLogProbs(first));
+            for (int step = 0; ; step++) {
+                boolean last = step == config.maxNewTokens() - 1;
+                HostCopy slot = slots[step % 2];
+                Tensor[] following = null;
+                try (PointerScope stepScope = new PointerScope()) {
+                    slot.start(current[0], current[1]);
+                    if (!last) {
+                        Tensor fed = torch.where(finishedOnDevice, pad, current[0]);
+                        if (stop != null) {
+                            finishedOnDevice.logical_or_(torch.isin(current[0], stop));
+                        }
+                        following = keep(sampler.sampleWithLogProbs(steps.next(fed)));
+                    }
+                }
+                Owned.release(current);
+                long[] chosen = slot.tokens();
+                float[] lps = slot.logProbs();
+                if (drawn.take(step, chosen, lps) || last) {
+                    if (following != null) {
+                        Owned.release(following);
+                    }
+                    break;
+                }
+                current = following;
+            }
+        }
+    }
+
+    private static Tensor[] keep(Tensor[] tensors) {
+        for (Tensor t : tensors) {
+            Owned.keep(t);
+        }
+        return tensors;
+    }
+
+    /**
+     * A step's tokens and log-probs on their way to the host: on a GPU a non-blocking copy into
+     * pinned memory and an event to wait for; on the CPU a plain copy.
+     */
+    private static final class HostCopy implements AutoCloseable {
+        private final Tensor tokens;
+        private final Tensor logProbs;
+        private final CUDAEvent event;
+
+        HostCopy(ComputeDevice device, int b) {
+            try (PointerScope scope = new PointerScope()) {
+                Tensor t = Tensors.zeros(ComputeDevice.CPU, DType.I64, b);
+                Tensor l = Tensors.zeros(ComputeDevice.CPU, DType.F32, b);
+                tokens = Owned.keep(device.isCuda() ? t.pin_memory() : t);
+                logProbs = Owned.keep(device.isCuda() ? l.pin_memory() : l);
+            }
+            event = device.isCuda() ? new CUDAEvent() : null;
+        }
+
+        void start(Tensor deviceTokens, Tensor deviceLogProbs) {
+            tokens.copy_(deviceTokens, event != null);
+            logProbs.copy_(deviceLogProbs, event != null);
+            if (event != null) {
+                event.record();
+            }
+        }
+
+        long[] tokens() {
+            if (event != null) {
+                event.synchronize();
+            }
+            return Tensors.toLongs(tokens);
+        }
+
+        float[] logProbs() {
+            return Tensors.toFloats(logProbs);
+        }
 
         @Override
-        void close();
+        public void close() {
+            Owned.release(tokens, logProbs);
+            if (event != null) {
+                event.close();
+            }
+        }
     }
 
     /** One eager forward pass per step; the cache grows by one position each time. */
-    private final class EagerSteps implements Steps {
+    private final class EagerSteps implements AutoCloseable {
         private final KvCache cache;
         private final LoraLookup lora;
         private Tensor attention;
@@ -214,8 +361,7 @@ public final class BatchGenerator {
             this.logits = Owned.keep(promptLogits);
         }
 
-        @Override
-        public Tensor next(long[] chosen) {
+        Tensor next(long[] chosen) {
             Tensor newAttention;
             Tensor newLast;
             Tensor newLogits;
@@ -248,7 +394,7 @@ public final class BatchGenerator {
      * tokens in and moves the position, the key mask and the write index on. If recording fails the
      * same steps run eagerly (the reason is kept).
      */
-    private final class IndexedSteps implements Steps {
+    private final class IndexedSteps implements AutoCloseable {
         private final KvCache cache;
         private final LoraLookup lora;
 
@@ -286,13 +432,10 @@ public final class BatchGenerator {
             cache.useIndexedWrites(device);
         }
 
-        @Override
-        public Tensor next(long[] chosen) {
-            try (PointerScope stepScope = new PointerScope();
-                    Device dev = model.device().torchDevice()) {
-                stepIds.copy_(
-                        Tensors.fromLongs(chosen, chosen.length, 1)
-                                .to(dev, DType.I64.scalarType()));
+        /** The step after {@code chosen} (B) int64 on the device; its logits, as for growing. */
+        Tensor next(Tensor chosen) {
+            try (PointerScope stepScope = new PointerScope()) {
+                stepIds.copy_(chosen.view(-1, 1));
                 position.add_(Ops.s(1L));
                 keyValid.index_fill_(1, cache.writeIndex(), Ops.s(1L));
             }
@@ -339,12 +482,16 @@ public final class BatchGenerator {
         }
     }
 
-    /** fp32 logits of the last position: (B, V). */
+    /**
+     * Logits of the last position, (B, V), in the model's dtype: the samplers read half precision
+     * as fp32 (as transformers casts the last logits), without an fp32 copy of the whole batch's
+     * vocabulary in every step.
+     */
     private Tensor lastLogits(
             Tensor ids, Tensor attention, Tensor positions, KvCache cache, LoraLookup lora) {
         long t = ids.size(1);
         Tensor h = model.hidden(ids, attention, positions, cache, lora, false);
         Tensor last = h.narrow(1, t - 1, 1).squeeze(1);
-        return Ops.to(model.logits(last, lora, false), DType.F32);
+        return model.logits(last, lora, false);
     }
 }

@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.Tensor;
 public interface TokenSampler {
 
     /**
-     * @param scores (B, V) fp32 next-token logits
+     * @param scores (B, V) next-token logits, fp32 or half precision (read as fp32)
      * @return (B) int64 token ids
      */
     Tensor sample(Tensor scores);
@@ -18,4 +18,13 @@ public interface TokenSampler {
      * @return (B) fp32
      */
     Tensor logProbs(Tensor scores, Tensor tokens);
+
+    /**
+     * {@link #sample} and {@link #logProbs} of the sampled tokens in one call, both on the scores'
+     * device: {tokens (B) int64, log-probs (B) fp32}.
+     */
+    default Tensor[] sampleWithLogProbs(Tensor scores) {
+        Tensor tokens = sample(scores);
+        return new Tensor[] {tokens, logProbs(scores, tokens)};
+    }
 }
