@@ -12,10 +12,15 @@
 # LEARNER_JSON_DIR=DIR reuses both systems' learner-step figures (learner-*.json) of an earlier job;
 # PROBES_DIR=DIR the op probe and decode launch counts (op-probe.txt, launch-*.txt).
 # The results name what was reused.
+# PART=python, then PART=troupe with the same RESULTS_DIR and MODELS on the same node, splits the
+# job in two commands (for a per-command time limit): the first makes the models and measures the
+# Python side, the second Troupe's, the launch counts and the combined files.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 QUICK=""
+PART=${PART:-all}
+case "$PART" in all|python|troupe) ;; *) echo "PART must be all, python or troupe, got '$PART'" >&2; exit 2;; esac
 if [ "${1:-}" = "--quick" ]; then QUICK=--quick; shift; fi
 RESULTS=${1:-${OUT:-$ROOT/bench/results}}
 RAW=$RESULTS/raw
@@ -30,6 +35,27 @@ export TROUPE_JAVA_OPTS="${TROUPE_JAVA_OPTS:--Xmx16g}"
 nvidia-smi --query-gpu=name,memory.total,clocks.sm,clocks.mem --format=csv | tee "$RAW/gpu.txt"
 python3 bench/gpu/hf_baseline.py make "$MODELS"
 
+if [ "$PART" != troupe ]; then
+  if [ -n "${HF_JSON:-}" ]; then
+    cp "$HF_JSON" "$RAW/hf.json"  # the Python side's figures from an earlier job on this GPU kind
+  else
+    python3 bench/gpu/hf_baseline.py bench "$MODELS" "$RAW/hf.json" $QUICK 2>&1 | tee "$RAW/hf.log"
+  fi
+  # The learner step, each system alone in a fresh process: the GPU memory a process holds at
+  # the end (nvidia-smi) is then that step's peak, measured the same way for both systems.
+  for shape in qwen2.5-0.5b qwen2.5-1.5b; do
+    if [ -n "${LEARNER_JSON_DIR:-}" ]; then
+      cp "$LEARNER_JSON_DIR"/learner-hf-$shape*.json "$RAW/"
+    else
+      python3 bench/gpu/hf_baseline.py learner "$MODELS" $shape "$RAW/learner-hf-$shape.json" $QUICK 2>&1 | tail -1
+    fi
+  done
+fi
+[ "$PART" = python ] && exit 0
+for f in hf.json learner-hf-qwen2.5-0.5b.json learner-hf-qwen2.5-1.5b.json; do
+  [ -f "$RAW/$f" ] || { echo "$RAW/$f is missing: run PART=python first (same RESULTS_DIR)" >&2; exit 2; }
+done
+
 # The launch counter (CUPTI), built here against the node's CUPTI; skipped if none is found.
 NV=$(python3 -c 'import nvidia; print(list(nvidia.__path__)[0])' 2>/dev/null || true)
 CUPTI_H=$(find /usr/local/cuda*/extras/CUPTI/include /usr/local/cuda*/include ${NV:+"$NV"} -name cupti.h 2>/dev/null | head -1 || true)
@@ -42,20 +68,12 @@ else
   echo "no CUPTI found (header '$CUPTI_H', library '$CUPTI_LIB'): launches per step not counted"
 fi
 
-if [ -n "${HF_JSON:-}" ]; then
-  cp "$HF_JSON" "$RAW/hf.json"  # the Python side's figures from an earlier job on this GPU kind
-else
-  python3 bench/gpu/hf_baseline.py bench "$MODELS" "$RAW/hf.json" $QUICK 2>&1 | tee "$RAW/hf.log"
-fi
 $TROUPE bench "$MODELS" "$RAW/troupe.json" $QUICK 2>&1 | tee "$RAW/troupe.log"
-# The learner step, each variant alone in a fresh process: the GPU memory a process holds at
-# the end (nvidia-smi) is then that step's peak, measured the same way for both systems.
 for shape in qwen2.5-0.5b qwen2.5-1.5b; do
   if [ -n "${LEARNER_JSON_DIR:-}" ]; then
-    cp "$LEARNER_JSON_DIR"/learner-*-$shape*.json "$RAW/"  # both systems' learner figures of an earlier job
+    cp "$LEARNER_JSON_DIR"/learner-troupe-$shape*.json "$RAW/"  # learner figures of an earlier job
     continue
   fi
-  python3 bench/gpu/hf_baseline.py learner "$MODELS" $shape "$RAW/learner-hf-$shape.json" $QUICK 2>&1 | tail -1
   for chunk in 64 384; do
     $TROUPE learner "$MODELS" $shape $chunk "$RAW/learner-troupe-$shape-$chunk.json" $QUICK 2>&1 | tail -1
   done

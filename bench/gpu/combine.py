@@ -14,7 +14,9 @@ bw = hf["copy_bandwidth_bytes_per_s"]
 meta = {"gpu": hf["gpu"], "torch": hf["torch"], "transformers": hf["transformers"],
         "peft": hf["peft"], "troupe_device": tr["device"], "java": tr["java"],
         "libtorch": "the node's (torch " + hf["torch"] + ") through Bytedeco pytorch 2.10.0-1.5.13 JNI",
-        "copy_bandwidth_bytes_per_s": bw, "command": "bench/run-gpu.sh (on the GPU node)"}
+        "copy_bandwidth_bytes_per_s": bw, "command": "bench/run-gpu.sh (on the GPU node)"
+        + (" as PART=python then PART=troupe: one job on one node, two commands"
+           if os.environ.get("PART") == "troupe" else "")}
 if os.environ.get("REUSED"):
     meta["reused_from_an_earlier_job_on_the_same_gpu_kind"] = os.environ["REUSED"]
 
