@@ -37,14 +37,29 @@ public final class Attention {
         Tensor k;
         Tensor v;
         Linear qkv = lora.fusedQkv(layer);
+        boolean roped = false;
         if (qkv != null) {
             // One product for the three maps; q, k, v are column ranges of its output.
             Tensor all = Ops.linear(x, qkv);
             long qWidth = (long) spec.numHeads() * d;
             long kvWidth = (long) spec.numKvHeads() * d;
-            q = all.narrow(-1, 0, qWidth).view(b, t, -1, d);
-            k = all.narrow(-1, qWidth, kvWidth).view(b, t, -1, d);
             v = all.narrow(-1, qWidth + kvWidth, kvWidth).view(b, t, -1, d);
+            if (w.qNorm() == null) {
+                // q and k heads side by side: one rotation for both (the same products).
+                Tensor qk =
+                        RotaryEmbedding.apply(
+                                all.narrow(-1, 0, qWidth + kvWidth)
+                                        .view(b, t, -1, d)
+                                        .transpose(1, 2),
+                                cosSin[0],
+                                cosSin[1]);
+                q = qk.narrow(1, 0, spec.numHeads());
+                k = qk.narrow(1, spec.numHeads(), spec.numKvHeads());
+                roped = true;
+            } else {
+                q = all.narrow(-1, 0, qWidth).view(b, t, -1, d);
+                k = all.narrow(-1, qWidth, kvWidth).view(b, t, -1, d);
+            }
         } else {
             q = Adapted.linear(x, w.q(), lora, layer, Projection.Q, training).view(b, t, -1, d);
             k = Adapted.linear(x, w.k(), lora, layer, Projection.K, training).view(b, t, -1, d);
@@ -54,8 +69,10 @@ public final class Attention {
             q = RmsNorm.apply(q, w.qNorm(), spec.rmsNormEps(), lora.fusedNorm());
             k = RmsNorm.apply(k, w.kNorm(), spec.rmsNormEps(), lora.fusedNorm());
         }
-        q = RotaryEmbedding.apply(q.transpose(1, 2), cosSin[0], cosSin[1]);
-        k = RotaryEmbedding.apply(k.transpose(1, 2), cosSin[0], cosSin[1]);
+        if (!roped) {
+            q = RotaryEmbedding.apply(q.transpose(1, 2), cosSin[0], cosSin[1]);
+            k = RotaryEmbedding.apply(k.transpose(1, 2), cosSin[0], cosSin[1]);
+        }
         v = v.transpose(1, 2);
         if (cache != null) {
             Tensor[] kv = cache.write(layer, k, v);

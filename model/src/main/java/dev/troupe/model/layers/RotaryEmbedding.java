@@ -27,11 +27,13 @@ public final class RotaryEmbedding implements AutoCloseable {
     }
 
     /**
-     * cos and sin for each position.
+     * cos and sin for each position, sin with its first half negated: {@code rotate_half(x) * sin}
+     * is then {@code cat(x2, x1) * sin'}, the same products (a sign flip is exact) with one kernel
+     * fewer per rotation, and the negation done once per forward pass instead of once per layer.
      *
      * @param positionIds (B, T) int64
      * @param dtype the activation dtype
-     * @return {cos, sin}, each (B, T, head_dim)
+     * @return {cos, sin'}, each (B, T, head_dim)
      */
     public Tensor[] cosSin(Tensor positionIds, DType dtype) {
         // (B, T, 1) * (D/2) -> (B, T, D/2): a single product per element, as HF's K=1 matmul.
@@ -43,27 +45,23 @@ public final class RotaryEmbedding implements AutoCloseable {
             cos = Ops.mul(cos, attentionScaling);
             sin = Ops.mul(sin, attentionScaling);
         }
-        return new Tensor[] {Ops.to(cos, dtype), Ops.to(sin, dtype)};
+        Tensor s = Ops.to(sin, dtype);
+        long half = s.size(-1) / 2;
+        Tensor signed = Ops.cat(-1, s.narrow(-1, 0, half).neg(), s.narrow(-1, half, half));
+        return new Tensor[] {Ops.to(cos, dtype), signed};
     }
 
     /**
-     * Rotates {@code x} (B, heads, T, D) by position: {@code x * cos + rotate_half(x) * sin}.
+     * Rotates {@code x} (B, heads, T, D) by position: {@code x * cos + rotate_half(x) * sin}, in
+     * transformers' order of bf16 roundings.
      *
      * @param cos (B, T, D)
-     * @param sin (B, T, D)
+     * @param signedSin (B, T, D), sin with its first half negated ({@link #cosSin})
      */
-    public static Tensor apply(Tensor x, Tensor cos, Tensor sin) {
-        Tensor c = cos.unsqueeze(1);
-        Tensor sn = sin.unsqueeze(1);
-        return x.mul(c).add(rotateHalf(x).mul(sn));
-    }
-
-    /** {@code cat(-x2, x1)} where x1, x2 are the halves of the last dimension. */
-    static Tensor rotateHalf(Tensor x) {
+    public static Tensor apply(Tensor x, Tensor cos, Tensor signedSin) {
         long half = x.size(-1) / 2;
-        Tensor x1 = x.narrow(-1, 0, half);
-        Tensor x2 = x.narrow(-1, half, half);
-        return Ops.cat(-1, x2.neg(), x1);
+        Tensor swapped = Ops.cat(-1, x.narrow(-1, half, half), x.narrow(-1, 0, half));
+        return x.mul(cos.unsqueeze(1)).add(swapped.mul(signedSin.unsqueeze(1)));
     }
 
     public Tensor inverseFrequencies() {
