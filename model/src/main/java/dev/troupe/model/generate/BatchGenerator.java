@@ -95,7 +95,7 @@ public final class BatchGenerator {
         ComputeDevice device = model.device();
         long[] ids = new long[b * maxPrompt];
         long[] mask = new long[b * maxPrompt];
-        Arrays.fill(ids, config.padTokenId() < 0 ? 0 : config.padTokenId());
+        Arrays.fill(ids, padToken(config));
         for (int i = 0; i < b; i++) {
             int[] p = prompts.get(i);
             int offset = i * maxPrompt + (maxPrompt - p.length);
