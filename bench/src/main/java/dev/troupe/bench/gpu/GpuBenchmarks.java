@@ -71,8 +71,6 @@ public final class GpuBenchmarks {
     private final ComputeDevice device;
     private final DType dtype;
     private final boolean quick;
-    private List<String> variants = ROLLOUT_VARIANTS;
-    private boolean endToEnd = true;
 
     private GpuBenchmarks(boolean quick) {
         this.device = ComputeDevice.cudaAvailable() ? ComputeDevice.cuda(0) : ComputeDevice.CPU;
@@ -93,13 +91,13 @@ public final class GpuBenchmarks {
                     variants.addAll(Arrays.asList(a.substring(11).split(",")));
                 }
             }
-            GpuBenchmarks b = new GpuBenchmarks(quick);
-            b.variants = variants.isEmpty() ? ROLLOUT_VARIANTS : List.copyOf(variants);
-            b.endToEnd = !Arrays.asList(args).contains("--rollout-only");
-            b.bench(
-                    Path.of(args[1]),
-                    Path.of(args[2]),
-                    shapes.isEmpty() ? List.of(SHAPES) : shapes);
+            new GpuBenchmarks(quick)
+                    .bench(
+                            Path.of(args[1]),
+                            Path.of(args[2]),
+                            shapes.isEmpty() ? List.of(SHAPES) : shapes,
+                            variants.isEmpty() ? ROLLOUT_VARIANTS : variants,
+                            !Arrays.asList(args).contains("--rollout-only"));
         } else if (args.length >= 5 && args[0].equals("learner")) {
             new GpuBenchmarks(Arrays.asList(args).contains("--quick"))
                     .learner(
@@ -123,7 +121,9 @@ public final class GpuBenchmarks {
         }
     }
 
-    private void bench(Path models, Path out, List<String> shapes) throws IOException {
+    private void bench(
+            Path models, Path out, List<String> shapes, List<String> variants, boolean endToEnd)
+            throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode res = json.createObjectNode();
         res.put("system", "troupe");
@@ -133,7 +133,7 @@ public final class GpuBenchmarks {
             ObjectNode r = res.putObject(name);
             try (DecoderModel model = ModelLoader.load(models.resolve(name), device, dtype);
                     LoraAdapter adapter = benchAdapter(model)) {
-                r.set("rollout", rollout(model, adapter, json));
+                r.set("rollout", rollout(model, adapter, variants, json));
                 System.out.println(name + " rollout " + r.get("rollout"));
                 if (endToEnd && name.equals(SHAPES[0])) {
                     r.set("e2e", endToEnd(model, json));
@@ -154,7 +154,8 @@ public final class GpuBenchmarks {
         return LoraAdapter.create(model, LoraConfig.of(16, 32, TARGETS).withInit("false"), 3);
     }
 
-    private ObjectNode rollout(DecoderModel model, LoraAdapter adapter, ObjectMapper json) {
+    private ObjectNode rollout(
+            DecoderModel model, LoraAdapter adapter, List<String> variants, ObjectMapper json) {
         ObjectNode r = json.createObjectNode();
         int prompts = quick ? 8 : PROMPTS;
         int newTokens = quick ? 32 : NEW_TOKENS;

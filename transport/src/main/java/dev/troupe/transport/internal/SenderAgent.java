@@ -59,8 +59,6 @@ public final class SenderAgent implements Agent {
     private final UnsafeBuffer abortBuffer =
             new UnsafeBuffer(ByteBuffer.allocateDirect(BodyFrameFlyweight.BODY_OFFSET));
     private final FragmentHandler controlHandler;
-    private final ByteBuffer[] termLogs = new ByteBuffer[4];
-    private final ByteBuffer[] termViews = new ByteBuffer[4];
 
     private final ArrayList<OutgoingBatch> awaiting = new ArrayList<>();
     private final Long2ObjectHashMap<Peer> peers = new Long2ObjectHashMap<>();
@@ -227,9 +225,9 @@ public final class SenderAgent implements Agent {
             chunk.wrap(claim.buffer(), claim.offset());
             source.wrap(m.address() + b.tensorOffset, payload);
             claim.buffer().putBytes(chunk.payloadOffset(), source, 0, payload);
-            // The checksum reads the copy just written, still in cache: one pass over the
-            // tensor's memory instead of two.
-            crc.update(logWindow(claim.buffer(), chunk.payloadOffset(), payload));
+            // The checksum after the copy reads the chunk from cache: one pass over the tensor's
+            // memory instead of two.
+            crc.update(m.window(b.tensorOffset, payload));
             chunk.header(b.handle.version(), b.handle.correlationId(), FrameFlyweight.TYPE_CHUNK);
             chunk.tensorIndex(b.tensorIndex)
                     .runningCrc((int) crc.getValue())
@@ -241,30 +239,6 @@ public final class SenderAgent implements Agent {
             work++;
         }
         return work;
-    }
-
-    /**
-     * {@code length} bytes at {@code offset} of a term buffer, as a direct ByteBuffer for the
-     * CRC32C intrinsic. A log is one mapping (or a few, over 2 GB), so a view of each is made once
-     * and kept; positions are set on the view, never on the log's own buffer.
-     */
-    private ByteBuffer logWindow(org.agrona.MutableDirectBuffer term, int offset, int length) {
-        ByteBuffer log = term.byteBuffer();
-        int slot = 0;
-        while (slot < termViews.length && termViews[slot] != null && termLogs[slot] != log) {
-            slot++;
-        }
-        if (slot == termViews.length) {
-            slot = 0;
-        }
-        if (termLogs[slot] != log) {
-            termLogs[slot] = log;
-            termViews[slot] = log.duplicate();
-        }
-        ByteBuffer view = termViews[slot];
-        int at = term.wrapAdjustment() + offset;
-        view.limit(view.capacity()).position(at).limit(at + length);
-        return view;
     }
 
     /** Acts on an offer or tryClaim result below zero. */
