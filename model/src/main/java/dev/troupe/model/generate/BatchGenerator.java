@@ -178,23 +178,11 @@ public final class BatchGenerator {
     }
 
     /** What the host keeps of each step's draw: tokens, log-probs, finished sequences. */
-    private static final class Drawn {
-        final List<List<Integer>> tokens;
-        final List<List<Float>> logProbs;
-        final boolean[] finished;
-        final GenerationConfig config;
-
-        Drawn(
-                List<List<Integer>> tokens,
-                List<List<Float>> logProbs,
-                boolean[] finished,
-                GenerationConfig config) {
-            this.tokens = tokens;
-            this.logProbs = logProbs;
-            this.finished = finished;
-            this.config = config;
-        }
-
+    private record Drawn(
+            List<List<Integer>> tokens,
+            List<List<Float>> logProbs,
+            boolean[] finished,
+            GenerationConfig config) {
         /**
          * Records generated token {@code step} of each unfinished sequence; a finished one gets the
          * pad token in {@code chosen}. True when every sequence is finished.
@@ -242,7 +230,7 @@ public final class BatchGenerator {
             Tensor first,
             Drawn drawn,
             GenerationConfig config) {
-        int b = drawn.finished.length;
+        int b = drawn.finished().length;
         ComputeDevice device = model.device();
         long[] stopIds = config.stopTokenIds().stream().mapToLong(Integer::longValue).toArray();
         try (PointerScope scope = new PointerScope();
